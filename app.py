@@ -1,0 +1,113 @@
+"""letterbox: routes and event handlers only; the logic lives in chalicelib/."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from chalice.app import Chalice, Request, Response
+
+from chalicelib import runtime, web
+from chalicelib.messages import negotiate_language
+from chalicelib.problems import InternalError, Problem
+from chalicelib.submissions import SubmitRequest, wants_html
+
+app = Chalice(app_name="letterbox")
+app.log.setLevel(logging.INFO)
+# botocore at INFO names endpoints and credential sources on every cold start: noise.
+logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+def _request() -> Request:
+    request = app.current_request
+    if request is None:  # only outside a request, which routes never are
+        raise RuntimeError("no current request")
+    return request
+
+
+def _headers() -> dict[str, str]:
+    return {name.lower(): value for name, value in _request().headers.items()}
+
+
+def _answer(form_name: str | None, respond: Callable[[], Response]) -> Response:
+    """Run a route; any failure becomes a problem answer in the caller's language."""
+    headers = _headers()
+    lang = negotiate_language(headers.get("accept-language"))
+    options = runtime.settings().options_for(form_name or "")
+    cors = web.cors_headers(options, headers.get("origin"))
+    try:
+        response = respond()
+    except Problem as problem:
+        form = runtime.forms().get(form_name or "")
+        back = web.allowed_back_url(options, headers.get("referer"))
+        return web.problem_response(problem, lang, wants_html(headers), cors, form, back)
+    except Exception:
+        request_id = _request().context.get("requestId", "")
+        # Only the type and request id: a traceback's locals could hold submitted data.
+        app.log.exception("unhandled error request_id=%s", request_id)
+        return web.problem_response(InternalError(), lang, wants_html(headers), cors, request_id=request_id)
+    response.headers = {**cors, **response.headers}
+    return response
+
+
+def _as_bytes(body: str | bytes | None) -> bytes:
+    return body.encode() if isinstance(body, str) else (body or b"")
+
+
+@app.route("/health")
+def health() -> Response:
+    return web.json_response(200, {"status": "ok"})
+
+
+@app.route("/forms")
+def list_forms() -> Response:
+    forms = [{"form": form.name, "title": {"en": form.title("en"), "ru": form.title("ru")}} for form in runtime.forms()]
+    return web.json_response(200, {"forms": forms})
+
+
+@app.route("/forms/{form}")
+def form_definition(form: str) -> Response:
+    def respond() -> Response:
+        definition = web.public_definition(runtime.submission_service().form(form), runtime.settings())
+        return web.json_response(200, definition, {"Cache-Control": "public, max-age=300"})
+
+    return _answer(form, respond)
+
+
+@app.route("/forms/{form}/submissions", methods=["POST"], content_types=["*/*"])
+def submit(form: str) -> Response:
+    request = _request()
+    headers = _headers()
+    submit_request = SubmitRequest(
+        form=form,
+        headers=headers,
+        body=_as_bytes(request.raw_body),
+        source_ip=request.context.get("identity", {}).get("sourceIp"),
+    )
+    lang = negotiate_language(headers.get("accept-language"))
+
+    def respond() -> Response:
+        accepted = runtime.submission_service().submit(submit_request, lang)
+        return web.accepted_response(accepted, wants_html(headers), lang, {})
+
+    return _answer(form, respond)
+
+
+@app.route("/forms/{form}/submissions", methods=["OPTIONS"])
+def submit_preflight(form: str) -> Response:
+    def respond() -> Response:
+        runtime.submission_service().form(form)
+        return web.preflight_response(runtime.settings().options_for(form), _headers().get("origin"), "POST, OPTIONS")
+
+    return _answer(form, respond)
+
+
+@app.route("/forms/{form}/thanks")
+def thanks(form: str) -> Response:
+    headers = _headers()
+    query = _request().query_params
+    requested = query.get("lang") if query else None
+    lang = requested if requested in ("en", "ru") else negotiate_language(headers.get("accept-language"))
+    definition = runtime.forms().get(form)
+    options = runtime.settings().options_for(form)
+    return web.thanks_response(definition, lang, headers.get("referer"), options)

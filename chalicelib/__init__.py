@@ -1,0 +1,1 @@
+"""letterbox: the logic behind app.py, one module per concern."""

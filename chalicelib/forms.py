@@ -1,0 +1,98 @@
+"""Form definitions: one JSON Schema file per form, checked and compiled once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+# Next to chalicelib/ both in the repository and in the deployment package.
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+FORM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+LANGUAGES = ("en", "ru")
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    name: str
+    schema: Mapping[str, Any]
+    version: str
+    validator: Draft202012Validator
+
+    @property
+    def properties(self) -> Mapping[str, Mapping[str, Any]]:
+        props: Mapping[str, Mapping[str, Any]] = self.schema.get("properties", {})
+        return props
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        opts: Mapping[str, Any] = self.schema.get("x-letterbox", {})
+        return opts
+
+    def title(self, lang: str) -> str:
+        return localized(self.schema, "title", lang) or self.name
+
+    def label(self, field: str, lang: str) -> str:
+        prop = self.properties.get(field)
+        return (localized(prop, "title", lang) if prop else "") or field
+
+    def enum_label(self, field: str, value: str, lang: str) -> str:
+        labels = self.properties.get(field, {}).get("x-enum-labels", {})
+        return str(labels.get(lang, {}).get(value) or labels.get("en", {}).get(value) or value)
+
+    def text(self, key: str, lang: str) -> str:
+        texts = self.options.get(key, {})
+        return str(texts.get(lang) or texts.get("en") or "")
+
+
+def localized(node: Mapping[str, Any], key: str, lang: str) -> str:
+    """An annotation in `lang` (from x-labels), falling back to the English one."""
+    if lang != "en":
+        translated = node.get("x-labels", {}).get(lang, {}).get(key)
+        if translated:
+            return str(translated)
+    return str(node.get(key, ""))
+
+
+class FormRegistry:
+    """All forms found in a directory; adding a form is adding a file."""
+
+    def __init__(self, forms: Mapping[str, FormDefinition]) -> None:
+        self._forms = dict(forms)
+
+    @classmethod
+    def load(cls, directory: Path = SCHEMAS_DIR) -> FormRegistry:
+        forms = {}
+        for path in sorted(directory.glob("*.json")):
+            form = load_form(path)
+            forms[form.name] = form
+        return cls(forms)
+
+    def get(self, name: str) -> FormDefinition | None:
+        return self._forms.get(name)
+
+    def __iter__(self) -> Iterator[FormDefinition]:
+        return iter(self._forms.values())
+
+
+def load_form(path: Path) -> FormDefinition:
+    name = path.stem
+    if not FORM_NAME.match(name):
+        raise ValueError(f"{path.name}: a form's file name must be lowercase letters, digits and dashes")
+    raw = path.read_bytes()
+    schema = json.loads(raw)
+    # A broken schema fails at load, not on a supporter's submission.
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    return FormDefinition(
+        name=name,
+        schema=schema,
+        version=hashlib.sha256(raw).hexdigest()[:12],
+        validator=validator,
+    )

@@ -1,0 +1,129 @@
+"""HTTP errors as exceptions that carry their status; one body shape (RFC 9457).
+
+Problem
+ ├── FormNotFound          404
+ ├── OriginNotAllowed      403
+ ├── BodyTooLarge          413
+ ├── UnsupportedMediaType  415
+ ├── BadRequest            400  unreadable body, bad Idempotency-Key
+ ├── CaptchaRejected       400
+ ├── InvalidSubmission     422  with one entry per field
+ ├── ServiceUnavailable    503  with Retry-After
+ └── InternalError         500
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .messages import message
+from .validation import FieldError
+
+PROBLEM_TYPE_PREFIX = "urn:letterbox:problem:"
+
+
+class Problem(Exception):
+    status = 500
+    kind = "internal-error"
+    title_key = "internal_title"
+
+    def __init__(
+        self,
+        detail_key: str = "internal_detail",
+        errors: Sequence[FieldError] = (),
+        **params: object,
+    ) -> None:
+        super().__init__(detail_key)
+        self.detail_key = detail_key
+        self.errors = list(errors)
+        self.params = params
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    def body(self, lang: str, request_id: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_PREFIX + self.kind,
+            "title": message(self.title_key, lang),
+            "status": self.status,
+            "detail": message(self.detail_key, lang, **self.params),
+        }
+        if self.errors:
+            body["errors"] = [error.as_dict() for error in self.errors]
+        if request_id:
+            body["request_id"] = request_id
+        return body
+
+
+class FormNotFound(Problem):
+    status, kind, title_key = 404, "form-not-found", "not_found_title"
+
+    def __init__(self) -> None:
+        super().__init__("not_found_detail")
+
+
+class OriginNotAllowed(Problem):
+    status, kind, title_key = 403, "origin-not-allowed", "origin_title"
+
+    def __init__(self) -> None:
+        super().__init__("origin_detail")
+
+
+class BodyTooLarge(Problem):
+    status, kind, title_key = 413, "body-too-large", "too_large_title"
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__("too_large_detail", limit=limit_bytes // 1024)
+
+
+class UnsupportedMediaType(Problem):
+    status, kind, title_key = 415, "unsupported-media-type", "media_type_title"
+
+    def __init__(self) -> None:
+        super().__init__("media_type_detail")
+
+
+class BadRequest(Problem):
+    status, kind, title_key = 400, "bad-request", "bad_body_title"
+
+
+class BadIdempotencyKey(BadRequest):
+    kind, title_key = "bad-idempotency-key", "idempotency_title"
+
+    def __init__(self) -> None:
+        super().__init__("idempotency_detail")
+
+
+class CaptchaRejected(Problem):
+    status, kind, title_key = 400, "captcha-rejected", "captcha_title"
+
+    def __init__(self, detail_key: str) -> None:
+        field = FieldError("/h-captcha-response", "")
+        super().__init__(detail_key, errors=[field])
+
+    def body(self, lang: str, request_id: str | None = None) -> dict[str, Any]:
+        body = super().body(lang, request_id)
+        body["errors"] = [{"field": "/h-captcha-response", "message": body["detail"]}]
+        return body
+
+
+class InvalidSubmission(Problem):
+    status, kind, title_key = 422, "invalid-submission", "invalid_title"
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("invalid_detail", errors=errors)
+
+
+class ServiceUnavailable(Problem):
+    status, kind, title_key = 503, "service-unavailable", "unavailable_title"
+    retry_after_seconds = 30
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class InternalError(Problem):
+    pass

@@ -1,0 +1,229 @@
+"""Accepting a submission: origin, size, parse, honeypot, captcha, schema, one PUT."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import ids, problems
+from .captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
+from .forms import FormDefinition, FormRegistry
+from .settings import FormOptions, Settings
+from .storage import AlreadyStored, StorageUnavailable, SubmissionStore
+from .validation import apply_defaults, coerce_form_fields, validate
+
+log = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+CAPTCHA_FIELDS = ("h-captcha-response", "g-recaptcha-response")
+HONEYPOT_FIELD = "_gotcha"
+NEXT_FIELD = "_next"
+# hCaptcha's test keys answer with this hostname instead of the page's.
+TEST_KEY_HOSTNAME = "dummy-key-pass"
+# A retry after midnight (UTC) may find its first attempt on the day before.
+IDEMPOTENCY_LOOKBACK = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    form: str
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes
+    source_ip: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def origin(self) -> str | None:
+        return self.headers.get("origin")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    submission_id: str
+    form: str
+    next_url: str | None = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    data: dict[str, Any]
+    captcha_token: str
+    honeypot_filled: bool
+    next_url: str | None
+
+
+def origin_allowed(options: FormOptions, origin: str | None) -> bool:
+    """Browsers always send Origin on cross-site POSTs; other clients may omit it."""
+    return origin is None or origin.lower() in options.origins
+
+
+def wants_html(headers: Mapping[str, str]) -> bool:
+    """A plain HTML form post (no script) gets pages and redirects, not JSON."""
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == FORM_TYPE and JSON_TYPE not in headers.get("accept", "")
+
+
+class SubmissionService:
+    def __init__(
+        self,
+        settings: Settings,
+        forms: FormRegistry,
+        store: SubmissionStore,
+        verifier: CaptchaVerifier | None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._settings = settings
+        self._forms = forms
+        self._store = store
+        self._verifier = verifier
+        self._clock = clock
+
+    def form(self, name: str) -> FormDefinition:
+        form = self._forms.get(name)
+        if form is None:
+            raise problems.FormNotFound()
+        return form
+
+    def submit(self, request: SubmitRequest, lang: str) -> Accepted:
+        form = self.form(request.form)
+        options = self._settings.options_for(form.name)
+        if not origin_allowed(options, request.origin):
+            raise problems.OriginNotAllowed()
+        if request.content_type not in (JSON_TYPE, FORM_TYPE):
+            raise problems.UnsupportedMediaType()
+        if len(request.body) > self._settings.max_body_bytes:
+            raise problems.BodyTooLarge(self._settings.max_body_bytes)
+        parsed = self._parse(form, request)
+        next_url = _allowed_next(options, parsed.next_url)
+        if parsed.honeypot_filled:
+            # Bots get the answer people get, and nothing is stored.
+            return Accepted(ids.new_submission_id(self._clock()), form.name, next_url)
+        now = self._clock()
+        token = _idempotency_token(form.name, request.headers.get("idempotency-key"))
+        if token is not None:
+            earlier = self._store.find(form.name, ids.random_part_for(token), _days(now))
+            if earlier:
+                return Accepted(earlier, form.name, next_url, replayed=True)
+        self._check_captcha(options, parsed.captcha_token, request.source_ip)
+        data = apply_defaults(form, parsed.data)
+        errors = validate(form, data, lang)
+        if errors:
+            raise problems.InvalidSubmission(errors)
+        submission_id = ids.new_submission_id(now, token)
+        self._store_record(form, submission_id, now, data)
+        return Accepted(submission_id, form.name, next_url)
+
+    def _parse(self, form: FormDefinition, request: SubmitRequest) -> ParsedBody:
+        fields = _json_fields(request.body) if request.content_type == JSON_TYPE else _form_fields(form, request.body)
+        token = fields.pop("h-captcha-response", "") or fields.pop("g-recaptcha-response", "")
+        for name in CAPTCHA_FIELDS:
+            fields.pop(name, None)
+        honeypot = fields.pop(HONEYPOT_FIELD, "")
+        next_url = fields.pop(NEXT_FIELD, None)
+        # Other underscore fields are conventions of form services (_subject...) we do not keep.
+        data = {name: value for name, value in fields.items() if not name.startswith("_")}
+        return ParsedBody(
+            data=data,
+            captcha_token=token if isinstance(token, str) else "",
+            honeypot_filled=bool(honeypot),
+            next_url=next_url if isinstance(next_url, str) else None,
+        )
+
+    def _check_captcha(self, options: FormOptions, token: str, source_ip: str | None) -> None:
+        if not self._settings.captcha_enabled or self._verifier is None:
+            return
+        if not token:
+            raise problems.CaptchaRejected("captcha_missing")
+        remote_ip = source_ip if self._settings.hcaptcha_send_remoteip else None
+        try:
+            result = self._verifier.verify(token, remote_ip)
+        except CaptchaUnavailable as error:
+            log.warning("captcha service unavailable: %s", error)
+            raise problems.ServiceUnavailable("captcha_unavailable") from None
+        except CaptchaMisconfigured as error:
+            log.error("captcha misconfigured, check HCAPTCHA_SECRET and HCAPTCHA_SITEKEY: %s", error)
+            raise problems.ServiceUnavailable("captcha_unavailable") from None
+        if not result.success:
+            raise problems.CaptchaRejected(result.message_key)
+        if not self._hostname_allowed(options, result.hostname):
+            log.warning("captcha solved on a host not on the allow-list")
+            raise problems.CaptchaRejected("captcha_wrong_site")
+
+    def _hostname_allowed(self, options: FormOptions, hostname: str) -> bool:
+        if hostname == TEST_KEY_HOSTNAME:
+            return self._settings.uses_test_captcha_keys and not self._settings.is_production
+        return hostname.lower() in {urlsplit(origin).hostname for origin in options.origins}
+
+    def _store_record(self, form: FormDefinition, submission_id: str, now: datetime, data: dict[str, Any]) -> None:
+        record = {
+            "id": submission_id,
+            "form": form.name,
+            "schema_version": form.version,
+            "received_at": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+            "data": data,
+        }
+        try:
+            self._store.put(record)
+        except AlreadyStored:
+            # The same Idempotency-Key raced itself: the first write stands.
+            log.info("submission already stored form=%s id=%s", form.name, submission_id)
+            return
+        except StorageUnavailable:
+            raise problems.ServiceUnavailable("storage_unavailable") from None
+        log.info("submission stored form=%s id=%s", form.name, submission_id)
+
+
+def _json_fields(body: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        raise problems.BadRequest("bad_json") from None
+    if not isinstance(parsed, dict):
+        raise problems.BadRequest("bad_json")
+    return parsed
+
+
+def _form_fields(form: FormDefinition, body: bytes) -> dict[str, Any]:
+    try:
+        text = body.decode("utf-8")
+        raw = parse_qs(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise problems.BadRequest("bad_form_encoding") from None
+    special = {name: values[-1] for name, values in raw.items() if name.startswith("_") or name in CAPTCHA_FIELDS}
+    fields = {name: values for name, values in raw.items() if name not in special}
+    return {**coerce_form_fields(form, fields), **special}
+
+
+def _allowed_next(options: FormOptions, next_url: str | None) -> str | None:
+    """Only redirect to pages of the form's own sites: never an open redirect."""
+    if not next_url:
+        return None
+    parts = urlsplit(next_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return next_url if f"{parts.scheme}://{parts.netloc}".lower() in options.origins else None
+
+
+def _idempotency_token(form: str, key: str | None) -> bytes | None:
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not all(33 <= ord(char) <= 126 for char in key):
+        raise problems.BadIdempotencyKey()
+    return ids.idempotency_token(form, key)
+
+
+def _days(now: datetime) -> list[datetime]:
+    days = [now]
+    if (now - IDEMPOTENCY_LOOKBACK).date() != now.date():
+        days.append(now - IDEMPOTENCY_LOOKBACK)
+    return days

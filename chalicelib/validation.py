@@ -1,0 +1,126 @@
+"""Check a submission against its form's schema; report every error by field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+
+from .forms import FormDefinition
+from .messages import message
+
+TRUE_WORDS = frozenset({"true", "on", "yes", "1"})
+FALSE_WORDS = frozenset({"false", "off", "no", "0"})
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # a JSON Pointer into the submission, e.g. "/links/2"
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+def coerce_form_fields(form: FormDefinition, fields: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Turn x-www-form-urlencoded fields into the types the schema asks for.
+
+    Values that do not convert are kept as text, so validation reports them.
+    Empty inputs are dropped: an empty optional field in an HTML form means "not given".
+    """
+    data: dict[str, Any] = {}
+    for name, values in fields.items():
+        kind = form.properties.get(name, {}).get("type")
+        given = [value for value in values if value.strip() != ""]
+        if kind == "array":
+            if given:
+                data[name] = given
+        elif given:
+            data[name] = _coerce_scalar(kind, given[-1])
+        elif kind == "boolean" and values:
+            data[name] = False
+    return data
+
+
+def _coerce_scalar(kind: object, value: str) -> Any:
+    text = value.strip()
+    if kind == "integer" and text.lstrip("-").isdigit():
+        return int(text)
+    if kind == "boolean" and text.lower() in TRUE_WORDS | FALSE_WORDS:
+        return text.lower() in TRUE_WORDS
+    return value
+
+
+def apply_defaults(form: FormDefinition, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill in schema defaults (an unticked checkbox sends nothing at all)."""
+    filled = dict(data)
+    for name, prop in form.properties.items():
+        if name not in filled and "default" in prop:
+            filled[name] = prop["default"]
+    return filled
+
+
+def validate(form: FormDefinition, data: Any, lang: str) -> list[FieldError]:
+    errors: dict[str, FieldError] = {}
+    for error in form.validator.iter_errors(data):
+        for found in _describe(error, lang):
+            errors.setdefault(found.field, found)
+    return list(errors.values())
+
+
+def _describe(error: ValidationError, lang: str) -> Iterable[FieldError]:
+    pointer = _pointer(error.absolute_path)
+    if error.validator == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        for name in _names(error.validator_value):
+            if name not in present:
+                yield FieldError(_pointer([*error.absolute_path, name]), message("required", lang))
+        return
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = _schema_of(error).get("properties", {})
+        for name in error.instance:
+            if name not in allowed:
+                # The field name is the client's own text: keep it short.
+                yield FieldError(_pointer([*error.absolute_path, str(name)[:64]]), message("unknown_field", lang))
+        return
+    yield FieldError(pointer, _message_for(error, lang))
+
+
+def _message_for(error: ValidationError, lang: str) -> str:
+    rule, limit = str(error.validator), error.validator_value
+    if rule == "minLength" and limit == 1:
+        return message("required", lang)
+    simple = {
+        "minLength": "min_length",
+        "maxLength": "max_length",
+        "minimum": "minimum",
+        "maximum": "maximum",
+        "minItems": "min_items",
+        "maxItems": "max_items",
+    }
+    if rule in simple:
+        return message(simple[rule], lang, n=limit)
+    if rule == "type":
+        expected = limit[0] if isinstance(limit, list) else limit
+        return message("type", lang, expected=message(f"type_{expected}", lang))
+    if rule == "format" and limit in ("date", "email", "uri"):
+        return message(f"format_{limit}", lang)
+    if rule == "pattern" and _schema_of(error).get("format") == "uri":
+        return message("format_uri", lang)
+    keys = {"enum": "enum", "const": "enum", "uniqueItems": "unique_items", "pattern": "pattern"}
+    return message(keys.get(rule, "invalid"), lang)
+
+
+def _schema_of(error: ValidationError) -> Mapping[str, Any]:
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
+def _names(value: object) -> list[str]:
+    return [str(name) for name in value] if isinstance(value, list) else []
+
+
+def _pointer(path: Iterable[object]) -> str:
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in path]
+    return "/" + "/".join(parts) if parts else ""

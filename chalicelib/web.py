@@ -1,0 +1,114 @@
+"""Turning outcomes into HTTP answers: JSON, problem details, pages, CORS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalice.app import Response
+
+from .forms import FormDefinition
+from .pages import problem_page, thanks_page
+from .problems import Problem
+from .settings import FormOptions, Settings
+from .submissions import Accepted
+
+ALLOWED_REQUEST_HEADERS = "Content-Type, Accept, Accept-Language, Idempotency-Key"
+PREFLIGHT_MAX_AGE = "600"
+HTML_TYPE = "text/html; charset=utf-8"
+# The header shape chalice.Response takes.
+Headers = dict[str, str | list[str]]
+
+
+def cors_headers(options: FormOptions, origin: str | None) -> Headers:
+    """Echo Origin only when allowed; Vary so caches never mix answers for two sites."""
+    headers: Headers = {"Vary": "Origin"}
+    if origin and origin.lower() in options.origins:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
+    return headers
+
+
+def preflight_response(options: FormOptions, origin: str | None, methods: str) -> Response:
+    headers = cors_headers(options, origin)
+    if "Access-Control-Allow-Origin" not in headers:
+        return Response(body="", status_code=403, headers=dict(headers))
+    headers.update(
+        {
+            "Access-Control-Allow-Methods": methods,
+            "Access-Control-Allow-Headers": ALLOWED_REQUEST_HEADERS,
+            "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+        }
+    )
+    return Response(body="", status_code=204, headers=dict(headers))
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str | list[str]] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def html_response(status: int, html: str, headers: Mapping[str, str | list[str]] | None = None) -> Response:
+    return Response(body=html, status_code=status, headers={"Content-Type": HTML_TYPE, **(headers or {})})
+
+
+def accepted_response(accepted: Accepted, html: bool, lang: str, headers: Mapping[str, str | list[str]]) -> Response:
+    extra = {**headers, "Idempotent-Replayed": "true"} if accepted.replayed else dict(headers)
+    if html:
+        # Relative, so it resolves under any API Gateway stage prefix.
+        location = accepted.next_url or f"thanks?lang={lang}"
+        return Response(body="", status_code=303, headers={**extra, "Location": location})
+    return json_response(201, {"id": accepted.submission_id, "form": accepted.form}, extra)
+
+
+def problem_response(
+    problem: Problem,
+    lang: str,
+    html: bool,
+    headers: Mapping[str, str | list[str]],
+    form: FormDefinition | None = None,
+    back_url: str | None = None,
+    request_id: str | None = None,
+) -> Response:
+    all_headers = {**headers, **problem.headers}
+    body = problem.body(lang, request_id)
+    if html:
+        page = problem_page(lang, body["title"], body["detail"], problem.errors, form, back_url)
+        return html_response(problem.status, page, all_headers)
+    return json_response(
+        problem.status, body, {**all_headers, "Content-Type": "application/problem+json; charset=utf-8"}
+    )
+
+
+def thanks_response(form: FormDefinition | None, lang: str, referer: str | None, options: FormOptions) -> Response:
+    return html_response(200, thanks_page(form, lang, allowed_back_url(options, referer)))
+
+
+def allowed_back_url(options: FormOptions, url: str | None) -> str | None:
+    """A link back to the supporter's page, only to a site on the form's allow-list."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return url if f"{parts.scheme}://{parts.netloc}".lower() in options.origins else None
+
+
+def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any]:
+    captcha_on = settings.captcha_enabled
+    return {
+        "form": form.name,
+        "version": form.version,
+        "title": {lang: form.title(lang) for lang in ("en", "ru")},
+        "schema": form.schema,
+        "captcha": {
+            "enabled": captcha_on,
+            "provider": "hcaptcha" if captcha_on else None,
+            "sitekey": settings.hcaptcha_sitekey if captcha_on else None,
+            "test_keys": captcha_on and settings.uses_test_captcha_keys,
+        },
+        "limits": {"max_body_bytes": settings.max_body_bytes},
+    }

@@ -1,0 +1,108 @@
+"""Shared fixtures: the local AWS (moto in server mode, over HTTP) and hCaptcha's stand-in."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from chalicelib import runtime
+from devstack.infra import apply_template
+from devstack.siteverify import SiteverifyServer
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infra" / "template.yaml"
+TEST_SITEKEY = "10000000-ffff-ffff-ffff-000000000001"
+TEST_SECRET = "0x0000000000000000000000000000000000000000"
+TEST_TOKEN = "10000000-aaaa-bbbb-cccc-000000000001"
+CAMPAIGN_ORIGIN = "https://campaign.example"
+OTHER_CAMPAIGN_ORIGIN = "https://www.campaign.example"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    """moto in server mode; boto3 reaches it through AWS_ENDPOINT_URL, as it would reach AWS."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {name: os.environ.get(name) for name in _AWS_ENV}
+    os.environ.update(_aws_env(endpoint))
+    yield endpoint
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+_AWS_ENV = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN")
+
+
+def _aws_env(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_SESSION_TOKEN": "testing",
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(aws_endpoint: str) -> dict[str, str]:
+    """The infra template's resources, created on the local AWS the way `make dev` creates them."""
+    return apply_template(TEMPLATE, {"Stage": "test"})
+
+
+@pytest.fixture(scope="session")
+def siteverify() -> Iterator[SiteverifyServer]:
+    server = SiteverifyServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_env(
+    stack: dict[str, str], siteverify: SiteverifyServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """The API's settings for one test; change them with monkeypatch, then call runtime.reset()."""
+    siteverify.state.failing_status = None
+    env = {
+        "LETTERBOX_STAGE": "dev",
+        "LETTERBOX_BUCKET": stack["BucketName"],
+        "LETTERBOX_ORIGINS": f"{CAMPAIGN_ORIGIN} {OTHER_CAMPAIGN_ORIGIN}",
+        "HCAPTCHA_SITEKEY": TEST_SITEKEY,
+        "HCAPTCHA_SECRET": TEST_SECRET,
+        "HCAPTCHA_VERIFY_URL": siteverify.url,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("LETTERBOX_CAPTCHA", "LETTERBOX_FORM_OPTIONS", "LETTERBOX_MAX_BODY_BYTES", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    runtime.reset()
+    yield env
+    runtime.reset()
+
+
+@pytest.fixture
+def s3(aws_endpoint: str) -> Any:
+    return boto3.client("s3")
+
+
+def stored_objects(s3: Any, bucket: str, prefix: str) -> list[str]:
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for item in listing.get("Contents", [])]
