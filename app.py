@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, Request, Response, SQSEvent
 
 from chalicelib import runtime, web
+from chalicelib.batch import QueueRecord, process_batch
 from chalicelib.messages import negotiate_language
 from chalicelib.problems import InternalError, Problem
 from chalicelib.submissions import SubmitRequest, wants_html
 
 app = Chalice(app_name="letterbox")
+# Read when Chalice builds the event source mapping (deploy, package); the deploy sets it.
+NOTIFY_QUEUE = os.environ.get("LETTERBOX_NOTIFY_QUEUE", "letterbox-dev-notify")
 app.log.setLevel(logging.INFO)
 # botocore at INFO names endpoints and credential sources on every cold start: noise.
 logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -111,3 +115,10 @@ def thanks(form: str) -> Response:
     definition = runtime.forms().get(form)
     options = runtime.settings().options_for(form)
     return web.thanks_response(definition, lang, headers.get("referer"), options)
+
+
+@app.on_sqs_message(queue=NOTIFY_QUEUE, batch_size=10, name="notify")
+def notify(event: SQSEvent) -> None:
+    records = [QueueRecord.from_lambda(record) for record in event.to_dict()["Records"]]
+    result = process_batch(records, runtime.notifier())
+    runtime.batch_settler().settle(result)

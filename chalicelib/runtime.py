@@ -12,14 +12,19 @@ import boto3
 import urllib3
 from botocore.config import Config
 
+from .batch import BatchSettler
 from .captcha import CaptchaVerifier
 from .forms import FormRegistry
-from .settings import Settings
+from .mailer import SesMailer
+from .notifier import Notifier
+from .settings import ConfigError, Settings
 from .storage import SubmissionStore
 from .submissions import SubmissionService
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
 
 # Short timeouts: a supporter waits on the other end.
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
@@ -41,6 +46,29 @@ def s3_client() -> S3Client:
 
 
 @functools.cache
+def ses_client() -> SESV2Client:
+    return boto3.client("sesv2", config=AWS_CONFIG)
+
+
+@functools.cache
+def sqs_client() -> SQSClient:
+    return boto3.client("sqs", config=AWS_CONFIG)
+
+
+@functools.cache
+def notifier() -> Notifier:
+    config = settings()
+    if not config.sender:
+        raise ConfigError("LETTERBOX_SENDER is not set: the verified address emails are sent from")
+    return Notifier(s3_client(), config, forms(), SesMailer(ses_client(), config.sender))
+
+
+@functools.cache
+def batch_settler() -> BatchSettler:
+    return BatchSettler(sqs_client(), settings().retry_delay_seconds)
+
+
+@functools.cache
 def submission_service() -> SubmissionService:
     config = settings()
     verifier = None
@@ -57,5 +85,5 @@ def submission_service() -> SubmissionService:
 
 def reset() -> None:
     """Forget everything built, so the next use reads the environment again (tests, reloads)."""
-    for cached in (settings, forms, s3_client, submission_service):
+    for cached in (settings, forms, s3_client, ses_client, sqs_client, notifier, batch_settler, submission_service):
         cached.cache_clear()

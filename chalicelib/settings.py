@@ -42,6 +42,7 @@ class Settings:
     hcaptcha_send_remoteip: bool
     max_body_bytes: int
     sender: str
+    retry_delay_seconds: int
     default_options: FormOptions
     form_options: Mapping[str, FormOptions] = field(default_factory=dict)
 
@@ -76,6 +77,7 @@ class Settings:
             hcaptcha_send_remoteip=reader.flag("HCAPTCHA_SEND_REMOTEIP", False),
             max_body_bytes=int(reader.number("LETTERBOX_MAX_BODY_BYTES", 65536)),
             sender=reader.text("LETTERBOX_SENDER", ""),
+            retry_delay_seconds=reader.whole_number("LETTERBOX_RETRY_DELAY_SECONDS", 30),
             default_options=defaults,
             form_options=reader.form_options("LETTERBOX_FORM_OPTIONS", defaults),
         )
@@ -133,6 +135,14 @@ class _EnvReader:
         if number <= 0:
             raise ConfigError(f"{name} must be greater than zero")
         return number
+
+    def whole_number(self, name: str, default: int) -> int:
+        value = self.text(name, "")
+        if not value:
+            return default
+        if not value.isdigit():
+            raise ConfigError(f"{name} must be a whole number of zero or more, not {value!r}")
+        return int(value)
 
     def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
         value = self.text(name, default)

@@ -9,6 +9,7 @@ stays the one source of truth; AWS itself gets it through CloudFormation.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -329,6 +330,14 @@ def _alarm(aws: _Aws, props: dict[str, Any]) -> dict[str, str]:
     return {"Ref": name, "Arn": f"arn:{aws.partition}:cloudwatch:{aws.region}:{aws.account}:alarm:{name}"}
 
 
+def _email_identity(aws: _Aws, props: dict[str, Any]) -> dict[str, str]:
+    ses, identity = aws.client("sesv2"), props["EmailIdentity"]
+    # Applying the template again finds it there already.
+    with contextlib.suppress(ses.exceptions.AlreadyExistsException):
+        ses.create_email_identity(EmailIdentity=identity)
+    return {"Ref": identity}
+
+
 _Handler = Callable[[_Aws, dict[str, Any]], dict[str, str]]
 # Each type's handler, and the properties it knows how to apply.
 _HANDLERS: dict[str, tuple[_Handler, str]] = {
@@ -346,6 +355,7 @@ _HANDLERS: dict[str, tuple[_Handler, str]] = {
     "AWS::SQS::QueuePolicy": (_queue_policy, "Queues PolicyDocument"),
     "AWS::SNS::Topic": (_topic, "TopicName DisplayName KmsMasterKeyId"),
     "AWS::SNS::Subscription": (_subscription, "TopicArn Protocol Endpoint"),
+    "AWS::SES::EmailIdentity": (_email_identity, "EmailIdentity"),
     "AWS::CloudWatch::Alarm": (
         _alarm,
         "AlarmName AlarmDescription Namespace MetricName Dimensions Statistic Period EvaluationPeriods"

@@ -5,6 +5,7 @@ Used by `make dev` (devstack/__main__.py) and by the tests that drive it over HT
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -23,6 +24,7 @@ from .siteverify import SiteverifyServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
+CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -58,7 +60,9 @@ class LocalStack:
     outputs: dict[str, str] = field(default_factory=dict)
     _aws: ThreadedMotoServer | None = None
     _siteverify: SiteverifyServer | None = None
+    outbox: Path = ROOT / "outbox"
     _api: subprocess.Popen[bytes] | None = None
+    _worker: subprocess.Popen[bytes] | None = None
 
     @property
     def aws_url(self) -> str:
@@ -83,44 +87,46 @@ class LocalStack:
         return {
             **self.aws_env(),
             "LETTERBOX_BUCKET": self.outputs["BucketName"],
+            "LETTERBOX_NOTIFY_QUEUE": self.outputs["NotifyQueueName"],
             "LETTERBOX_ORIGINS": " ".join(self.demo_origins),
+            "LETTERBOX_OUTBOX": str(self.outbox),
             "HCAPTCHA_VERIFY_URL": self._siteverify.url,
         }
 
-    def start(self, api_output: int | None = None) -> LocalStack:
+    def start(self, output: int | None = None) -> LocalStack:
+        """Start everything; the API's and worker's console lines go to `output` (default: ours)."""
         self._aws = ThreadedMotoServer(ip_address=self.host, port=self.ports.aws, verbose=False)
         self._aws.start()
         os.environ.update(self.aws_env())
-        self.outputs = apply_template(TEMPLATE, {"Stage": self.stage})
+        sender = stage_env(self.stage).get("LETTERBOX_SENDER", "")
+        # The production template: bucket, queues, notification and the SES sender identity.
+        self.outputs = apply_template(TEMPLATE, {"Stage": self.stage, "SenderAddress": sender})
         self._siteverify = SiteverifyServer(self.host, self.ports.captcha).start()
-        self._api = self._start_api(api_output)
+        self._api = self._start_api(output)
+        self._worker = self._spawn([sys.executable, "-m", "devstack.worker"], output)
         return self
 
     def _start_api(self, output: int | None) -> subprocess.Popen[bytes]:
         chalice = Path(sys.executable).with_name("chalice")
-        command = [
-            str(chalice),
-            "local",
-            "--host",
-            self.host,
-            "--port",
-            str(self.ports.api),
-            "--stage",
-            self.stage,
-            "--no-autoreload",
-        ]
-        env = {**os.environ, **self.app_env(), "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        command = [str(chalice), "local", "--host", self.host, "--port", str(self.ports.api)]
+        process = self._spawn([*command, "--stage", self.stage, "--no-autoreload"], output)
         wait_until_up(f"{self.api_url}/health", process)
         return process
 
+    def _spawn(self, command: list[str], output: int | None) -> subprocess.Popen[bytes]:
+        # The stage's variables as chalice local applies them, then this stack's ports.
+        env = {**os.environ, **stage_env(self.stage), **self.app_env(), "PYTHONUNBUFFERED": "1"}
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+
     def stop(self) -> None:
-        if self._api is not None:
-            self._api.terminate()
+        for process in (self._worker, self._api):
+            if process is None:
+                continue
+            process.terminate()
             try:
-                self._api.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self._api.kill()
+                process.kill()
         if self._siteverify is not None:
             self._siteverify.stop()
         if self._aws is not None:
@@ -131,6 +137,14 @@ class LocalStack:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def stage_env(stage: str) -> dict[str, str]:
+    """The environment variables .chalice/config.json gives a stage."""
+    config = json.loads(CHALICE_CONFIG.read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config.get("stages", {}).get(stage, {}).get("environment_variables", {}))
+    return env
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

@@ -231,6 +231,6 @@ def test_what_the_loader_cannot_apply_fails_before_any_call(
 ) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(json.dumps({"Resources": {"Thing": resource}}), encoding="utf-8")
-    # No endpoint is configured here: reaching AWS at all would fail differently.
+    # The check runs before the first AWS call, so no half-applied stack is left behind.
     with pytest.raises(TemplateError, match=message):
         apply_template(template, {})

@@ -23,7 +23,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     log_path = tmp_path_factory.mktemp("stack") / "api.log"
     ports = Ports(aws=free_port(), captcha=free_port(), api=free_port(), demo=free_port())
     with log_path.open("wb") as log, LocalStack(ports) as stack:
-        stack.start(api_output=log.fileno())
+        stack.start(output=log.fileno())
         stack.log_path = log_path  # type: ignore[attr-defined]
         yield stack
 

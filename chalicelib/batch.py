@@ -1,0 +1,120 @@
+"""One queue batch, settled per record: a failing record neither resends the others nor is lost.
+
+Chalice cannot switch on ReportBatchItemFailures, and without it Lambda treats a batch as
+all-or-nothing. So the handler deletes the records that succeeded itself, delays the failed
+ones, and raises: Lambda then leaves only the failed records on the queue, and SQS moves a
+record to the dead-letter queue after its fifth receive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .events import MalformedEvent, created_objects
+from .mailer import PermanentSendError, TransientSendError
+from .notifier import NotificationInFlight, Notifier, UnusableSubmission
+from .storage import StorageUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+log = logging.getLogger(__name__)
+MAX_VISIBILITY_DELAY = 900
+
+
+@dataclass(frozen=True)
+class QueueRecord:
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+    source_arn: str
+
+    @classmethod
+    def from_lambda(cls, record: Mapping[str, Any]) -> QueueRecord:
+        return cls(
+            message_id=str(record["messageId"]),
+            receipt_handle=str(record["receiptHandle"]),
+            body=str(record["body"]),
+            receive_count=int(record.get("attributes", {}).get("ApproximateReceiveCount", 1)),
+            source_arn=str(record.get("eventSourceARN", "")),
+        )
+
+
+@dataclass
+class BatchResult:
+    succeeded: list[QueueRecord] = field(default_factory=list)
+    failed: list[QueueRecord] = field(default_factory=list)
+
+
+class BatchPartiallyFailed(Exception):
+    """Raised after settling, so Lambda returns the failed records to the queue."""
+
+
+def process_batch(records: Iterable[QueueRecord], notifier: Notifier) -> BatchResult:
+    result = BatchResult()
+    for record in records:
+        if _process_record(record, notifier):
+            result.succeeded.append(record)
+        else:
+            result.failed.append(record)
+    return result
+
+
+def _process_record(record: QueueRecord, notifier: Notifier) -> bool:
+    where = f"message={record.message_id} receive={record.receive_count}"
+    try:
+        for stored in created_objects(record.body):
+            notifier.notify(stored)
+    except (TransientSendError, StorageUnavailable, NotificationInFlight) as error:
+        log.warning("notification deferred, will retry %s: %s %s", where, type(error).__name__, error)
+    except PermanentSendError as error:
+        # Retrying alone will not help: the operator must act (see the dead-letter alarm).
+        log.error("notification refused %s: %s", where, error.reason)
+    except (MalformedEvent, UnusableSubmission) as error:
+        log.error("unusable queue message %s: %s", where, error)
+    except Exception as error:  # noqa: BLE001 (one broken record must not sink the batch)
+        log.error("notification failed %s: %s", where, type(error).__name__)
+    else:
+        return True
+    return False
+
+
+class BatchSettler:
+    def __init__(self, sqs: SQSClient, retry_delay_seconds: int) -> None:
+        self._sqs = sqs
+        self._retry_delay = retry_delay_seconds
+
+    def settle(self, result: BatchResult) -> None:
+        if not result.failed:
+            return  # Lambda deletes the whole batch
+        queue_url = self._queue_url(result.failed[0].source_arn)
+        self._delete(queue_url, result.succeeded)
+        self._delay(queue_url, result.failed)
+        raise BatchPartiallyFailed(f"{len(result.failed)} of {len(result.failed) + len(result.succeeded)} failed")
+
+    def _queue_url(self, source_arn: str) -> str:
+        _, _, _, _, account, name = source_arn.split(":", 5)
+        return self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+
+    def _delete(self, queue_url: str, records: Sequence[QueueRecord]) -> None:
+        for start in range(0, len(records), 10):
+            chunk = records[start : start + 10]
+            entries = [{"Id": str(i), "ReceiptHandle": r.receipt_handle} for i, r in enumerate(chunk)]
+            answer = self._sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)  # type: ignore[arg-type]
+            if answer.get("Failed"):
+                # Those come back and are skipped by their "sent" marker: no second email.
+                log.warning("could not delete %d settled messages", len(answer["Failed"]))
+
+    def _delay(self, queue_url: str, records: Sequence[QueueRecord]) -> None:
+        for record in records:
+            delay = min(self._retry_delay * record.receive_count, MAX_VISIBILITY_DELAY)
+            try:
+                self._sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay
+                )
+            except Exception as error:  # noqa: BLE001 (the queue's own timeout still brings it back)
+                log.warning("could not set retry delay message=%s: %s", record.message_id, type(error).__name__)

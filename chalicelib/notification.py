@@ -1,0 +1,220 @@
+"""The email organizers receive for a submission: plain text and HTML, UTF-8."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from html import escape
+from typing import Any
+
+from .forms import FormDefinition
+from .settings import FormOptions
+
+SUBJECT_VALUE_LIMIT = 60
+SUBJECT_LIMIT = 150
+# Control characters (CR and LF among them) never reach a header.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "new": "New submission: {title}",
+        "intro": "A new submission arrived through the form \u201c{title}\u201d.",
+        "yes": "yes",
+        "no": "no",
+        "id": "Submission id",
+        "form": "Form",
+        "received": "Received",
+        "reply": "Press Reply to answer the sender.",
+        "metadata_only": "This form is set to metadata-only mode: the full submission is not in this email.",
+        "read_rest": "Read it from the bucket with:",
+        "not_given": "(not given)",
+    },
+    "ru": {
+        "new": "Новая отправка: {title}",
+        "intro": "Через форму «{title}» пришла новая отправка.",
+        "yes": "да",
+        "no": "нет",
+        "id": "Номер отправки",
+        "form": "Форма",
+        "received": "Получено",
+        "reply": "Чтобы ответить отправителю, нажмите «Ответить».",
+        "metadata_only": "Для этой формы включён режим «только метаданные»: полный текст не приводится в письме.",
+        "read_rest": "Прочитать его в хранилище можно так:",
+        "not_given": "(не указано)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str
+    form: str
+    received_at: str
+    data: Mapping[str, Any]
+    bucket: str
+    key: str
+
+
+def render_notification(
+    submission: Submission, form: FormDefinition, options: FormOptions, sender: str, recipients: Sequence[str]
+) -> EmailMessage:
+    lang = options.lang if options.lang in TEXTS else "en"
+    fields = _fields_to_show(submission, form, options)
+    message = EmailMessage()
+    message["Subject"] = _subject(submission, form, options, lang)
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    reply_to = _reply_to(submission, form, options)
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    # Lets organizers filter and find the stored object from the email.
+    message["X-Letterbox-Submission"] = submission.id
+    message["X-Letterbox-Form"] = submission.form
+    rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
+    # Quoted-printable keeps the message 7-bit, as SES wants raw messages, and UTF-8 intact.
+    text = _text_body(submission, form, options, rows, lang, bool(reply_to))
+    message.set_content(text, charset="utf-8", cte="quoted-printable")
+    html = _html_body(submission, form, options, rows, lang, bool(reply_to))
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def _fields_to_show(submission: Submission, form: FormDefinition, options: FormOptions) -> list[tuple[str, Any]]:
+    allowed = _safe_fields(form, options) if options.metadata_only else None
+    return [
+        (name, submission.data[name])
+        for name in form.properties
+        if name in submission.data and (allowed is None or name in allowed)
+    ]
+
+
+def _safe_fields(form: FormDefinition, options: FormOptions) -> frozenset[str]:
+    if options.safe_fields is not None:
+        return frozenset(options.safe_fields)
+    return frozenset(form.options.get("safe_fields", ()))
+
+
+def _subject(submission: Submission, form: FormDefinition, options: FormOptions, lang: str) -> str:
+    template = form.text("subject", lang)
+    placeholders = PLACEHOLDER.findall(template)
+    usable = set(submission.data) if not options.metadata_only else _safe_fields(form, options) & set(submission.data)
+    if not template or not set(placeholders) <= usable:
+        return _clean(TEXTS[lang]["new"].format(title=form.title(lang)), SUBJECT_LIMIT)
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return _clean(_display(form, name, submission.data[name], lang), SUBJECT_VALUE_LIMIT)
+
+    return _clean(PLACEHOLDER.sub(value, template), SUBJECT_LIMIT)
+
+
+def _reply_to(submission: Submission, form: FormDefinition, options: FormOptions) -> str | None:
+    if options.metadata_only:
+        return None
+    field = form.options.get("reply_to")
+    address = submission.data.get(field) if isinstance(field, str) else None
+    if not isinstance(address, str) or CONTROL.search(address) or not EMAIL.match(address):
+        return None
+    try:
+        return str(Address(addr_spec=address))
+    except (ValueError, IndexError):
+        return None
+
+
+def _clean(text: str, limit: int) -> str:
+    """One line, at most `limit` characters, cut with an ellipsis."""
+    line = " ".join(CONTROL.sub(" ", text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+
+
+def _display(form: FormDefinition, name: str, value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return TEXTS[lang]["yes" if value else "no"]
+    if isinstance(value, list):
+        return "\n".join(_display(form, name, item, lang) for item in value)
+    if isinstance(value, str) and "enum" in form.properties.get(name, {}):
+        return form.enum_label(name, value, lang)
+    return str(value)
+
+
+def _footer(submission: Submission, form: FormDefinition, lang: str) -> list[tuple[str, str]]:
+    texts = TEXTS[lang]
+    return [
+        (texts["id"], submission.id),
+        (texts["form"], f"{form.title(lang)} ({submission.form})"),
+        (texts["received"], submission.received_at),
+    ]
+
+
+def _text_body(
+    submission: Submission,
+    form: FormDefinition,
+    options: FormOptions,
+    rows: list[tuple[str, str]],
+    lang: str,
+    has_reply_to: bool,
+) -> str:
+    texts = TEXTS[lang]
+    lines = [texts["intro"].format(title=form.title(lang)), ""]
+    if options.metadata_only:
+        lines += [texts["metadata_only"], ""]
+    for label, value in rows:
+        shown = value.replace("\n", "\n    ")
+        lines += [f"{label}:", f"    {shown}", ""]
+    if options.metadata_only:
+        lines += [texts["read_rest"], f"    aws s3 cp s3://{submission.bucket}/{submission.key} -", ""]
+    if has_reply_to:
+        lines += [texts["reply"], ""]
+    lines += ["--"] + [f"{label}: {value}" for label, value in _footer(submission, form, lang)]
+    return "\n".join(lines) + "\n"
+
+
+def _html_body(
+    submission: Submission,
+    form: FormDefinition,
+    options: FormOptions,
+    rows: list[tuple[str, str]],
+    lang: str,
+    has_reply_to: bool,
+) -> str:
+    texts = TEXTS[lang]
+    parts = [f"<p>{escape(texts['intro'].format(title=form.title(lang)))}</p>"]
+    if options.metadata_only:
+        parts.append(f"<p><strong>{escape(texts['metadata_only'])}</strong></p>")
+    parts.append('<table cellpadding="6" style="border-collapse:collapse">')
+    for label, value in rows:
+        parts.append(
+            '<tr><th align="left" valign="top" style="border-bottom:1px solid #ddd">'
+            f"{escape(label)}</th>"
+            f'<td style="border-bottom:1px solid #ddd">{_html_value(value)}</td></tr>'
+        )
+    parts.append("</table>")
+    if options.metadata_only:
+        command = f"aws s3 cp s3://{submission.bucket}/{submission.key} -"
+        parts.append(f"<p>{escape(texts['read_rest'])}<br><code>{escape(command)}</code></p>")
+    if has_reply_to:
+        parts.append(f"<p>{escape(texts['reply'])}</p>")
+    footer = "<br>".join(f"{escape(label)}: {escape(value)}" for label, value in _footer(submission, form, lang))
+    parts.append(f'<p style="color:#666;font-size:small">{footer}</p>')
+    body = "\n".join(parts)
+    return f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"></head><body>{body}</body></html>'
+
+
+def _html_value(value: str) -> str:
+    """Escaped; a line that is an http(s) link becomes clickable, anything else stays text."""
+    lines = []
+    for line in value.split("\n"):
+        if re.match(r"^https?://[^\s\"'<>]+$", line):
+            lines.append(f'<a href="{escape(line)}">{escape(line)}</a>')
+        else:
+            lines.append(escape(line))
+    return "<br>".join(lines)
