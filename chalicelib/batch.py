@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .events import MalformedEvent, created_objects
 from .mailer import PermanentSendError, TransientSendError
 from .notifier import NotificationInFlight, Notifier, UnusableSubmission
-from .storage import StorageUnavailable
+from .storage import StorageUnavailable, submission_id_from_key
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -65,9 +65,11 @@ def process_batch(records: Iterable[QueueRecord], notifier: Notifier) -> BatchRe
 
 
 def _process_record(record: QueueRecord, notifier: Notifier) -> bool:
-    where = f"message={record.message_id} receive={record.receive_count}"
+    delivery = f"message={record.message_id} receive={record.receive_count}"
+    where = delivery
     try:
         for stored in created_objects(record.body):
+            where = f"id={submission_id_from_key(stored.key)} {delivery}"
             notifier.notify(stored)
     except (TransientSendError, StorageUnavailable, NotificationInFlight) as error:
         log.warning("notification deferred, will retry %s: %s %s", where, type(error).__name__, error)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 # Short timeouts: a supporter waits on the other end.
-AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
 
 
 @functools.cache
@@ -56,11 +56,16 @@ def sqs_client() -> SQSClient:
 
 
 @functools.cache
-def notifier() -> Notifier:
-    config = settings()
-    if not config.sender:
+def mailer() -> SesMailer:
+    sender = settings().sender
+    if not sender:
         raise ConfigError("LETTERBOX_SENDER is not set: the verified address emails are sent from")
-    return Notifier(s3_client(), config, forms(), SesMailer(ses_client(), config.sender))
+    return SesMailer(ses_client(), sender)
+
+
+@functools.cache
+def notifier() -> Notifier:
+    return Notifier(s3_client(), settings(), forms(), mailer())
 
 
 @functools.cache
@@ -85,5 +90,6 @@ def submission_service() -> SubmissionService:
 
 def reset() -> None:
     """Forget everything built, so the next use reads the environment again (tests, reloads)."""
-    for cached in (settings, forms, s3_client, ses_client, sqs_client, notifier, batch_settler, submission_service):
+    cached_getters = (settings, forms, s3_client, ses_client, sqs_client, mailer, notifier, batch_settler)
+    for cached in (*cached_getters, submission_service):
         cached.cache_clear()

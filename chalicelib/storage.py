@@ -38,6 +38,10 @@ def submission_key(form: str, submission_id: str) -> str:
     return f"{day_prefix(form, ids.time_of(submission_id))}{submission_id}.json"
 
 
+def submission_id_from_key(key: str) -> str:
+    return key.rsplit("/", 1)[-1].removesuffix(".json")
+
+
 class SubmissionStore:
     def __init__(self, s3: S3Client, bucket: str) -> None:
         self._s3 = s3
@@ -79,7 +83,7 @@ class SubmissionStore:
         pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=day_prefix(form, day))
         for page in pages:
             for item in page.get("Contents", []):
-                submission_id = item["Key"].rsplit("/", 1)[-1].removesuffix(".json")
+                submission_id = submission_id_from_key(item["Key"])
                 if ids.random_part(submission_id) == random_part:
                     return submission_id
         return None

@@ -79,7 +79,7 @@ class QueueWorker:
         if not messages:
             return 0
         try:
-            self._handler({"Records": [self._record(m) for m in messages]}, None)
+            self._handler({"Records": [self.lambda_record(m) for m in messages]}, None)
         except Exception as error:  # noqa: BLE001 (Lambda too just leaves a failed batch on the queue)
             log.warning("batch not fully handled: %s", error)
         else:
@@ -93,7 +93,7 @@ class QueueWorker:
         while not stop.is_set():
             self.run_once()
 
-    def _record(self, message: Mapping[str, Any]) -> dict[str, Any]:
+    def lambda_record(self, message: Mapping[str, Any]) -> dict[str, Any]:
         """The shape Lambda gives an SQS-triggered function."""
         return {
             "messageId": message["MessageId"],
