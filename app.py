@@ -80,14 +80,8 @@ def form_definition(form: str) -> Response:
 
 @app.route("/forms/{form}/submissions", methods=["POST"], content_types=["*/*"])
 def submit(form: str) -> Response:
-    request = _request()
-    headers = _headers()
-    submit_request = SubmitRequest(
-        form=form,
-        headers=headers,
-        body=_as_bytes(request.raw_body),
-        source_ip=request.context.get("identity", {}).get("sourceIp"),
-    )
+    submit_request = _submit_request(form)
+    headers = submit_request.headers
     lang = negotiate_language(headers.get("accept-language"))
 
     def respond() -> Response:
@@ -99,11 +93,41 @@ def submit(form: str) -> Response:
 
 @app.route("/forms/{form}/submissions", methods=["OPTIONS"])
 def submit_preflight(form: str) -> Response:
+    return _preflight(form)
+
+
+def _submit_request(form: str) -> SubmitRequest:
+    request = _request()
+    return SubmitRequest(
+        form=form,
+        headers=_headers(),
+        body=_as_bytes(request.raw_body),
+        source_ip=request.context.get("identity", {}).get("sourceIp"),
+    )
+
+
+def _preflight(form: str) -> Response:
     def respond() -> Response:
         runtime.submission_service().form(form)
         return web.preflight_response(runtime.settings().options_for(form), _headers().get("origin"), "POST, OPTIONS")
 
     return _answer(form, respond)
+
+
+@app.route("/forms/{form}/uploads", methods=["POST"], content_types=["*/*"])
+def create_upload(form: str) -> Response:
+    submit_request = _submit_request(form)
+    lang = negotiate_language(submit_request.headers.get("accept-language"))
+
+    def respond() -> Response:
+        return web.json_response(201, runtime.upload_service().create(submit_request, lang))
+
+    return _answer(form, respond)
+
+
+@app.route("/forms/{form}/uploads", methods=["OPTIONS"])
+def upload_preflight(form: str) -> Response:
+    return _preflight(form)
 
 
 @app.route("/forms/{form}/thanks")

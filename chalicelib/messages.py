@@ -34,6 +34,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unique_items": {"en": "Each entry must be different.", "ru": "Записи не должны повторяться."},
     "unknown_field": {"en": "This field is not part of the form.", "ru": "Такого поля нет в форме."},
     "invalid": {"en": "This value is not accepted.", "ru": "Это значение не принимается."},
+    "attachment_missing": {
+        "en": "This file was not found. Please upload it again.",
+        "ru": "Файл не найден. Загрузите его ещё раз.",
+    },
+    "attachment_too_large": {"en": "This file is larger than {limit} MB.", "ru": "Файл больше {limit} МБ."},
+    "attachment_type": {
+        "en": "This type of file is not accepted. Send PDF, JPEG, PNG, WebP or HEIC.",
+        "ru": "Файлы такого типа не принимаются. Отправьте PDF, JPEG, PNG, WebP или HEIC.",
+    },
     "type_string": {"en": "text", "ru": "текст"},
     "type_integer": {"en": "a whole number", "ru": "целое число"},
     "type_number": {"en": "a number", "ru": "число"},
@@ -107,6 +116,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_found_detail": {
         "en": "There is no form with this name.",
         "ru": "Формы с таким названием нет.",
+    },
+    "no_uploads_title": {"en": "This form takes no files", "ru": "Эта форма не принимает файлы"},
+    "no_uploads_detail": {
+        "en": "Files can only be attached to forms that have a files field.",
+        "ru": "Файлы можно прикладывать только к формам с полем для файлов.",
     },
     "idempotency_title": {"en": "Bad Idempotency-Key", "ru": "Неверный Idempotency-Key"},
     "idempotency_detail": {

@@ -12,6 +12,7 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any
 
+from .attachments import StoredAttachment
 from .forms import FormDefinition
 from .settings import FormOptions
 
@@ -35,6 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "metadata_only": "This form is set to metadata-only mode: the full submission is not in this email.",
         "read_rest": "Read it from the bucket with:",
         "not_given": "(not given)",
+        "files": "Files",
+        "files_attached": "{count} file(s) attached to this email.",
+        "files_linked": "The files are too large to attach ({size} MB in all). Download them within 7 days:",
+        "files_kept": "{count} file(s) are stored with the submission.",
     },
     "ru": {
         "new": "Новая отправка: {title}",
@@ -48,6 +53,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "metadata_only": "Для этой формы включён режим «только метаданные»: полный текст не приводится в письме.",
         "read_rest": "Прочитать его в хранилище можно так:",
         "not_given": "(не указано)",
+        "files": "Файлы",
+        "files_attached": "Файлов приложено к письму: {count}.",
+        "files_linked": "Файлы слишком велики для письма ({size} МБ всего). Скачайте их в течение 7 дней:",
+        "files_kept": "Файлов сохранено вместе с отправкой: {count}.",
     },
 }
 
@@ -60,11 +69,41 @@ class Submission:
     data: Mapping[str, Any]
     bucket: str
     key: str
+    attachments: Sequence[StoredAttachment] = ()
+
+
+@dataclass(frozen=True)
+class FileContent:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FileLink:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Files:
+    """What the email carries of the submission's attachments: the files, or links, or a count."""
+
+    attached: Sequence[FileContent] = ()
+    linked: Sequence[FileLink] = ()
+    linked_bytes: int = 0
+    kept_count: int = 0
 
 
 def render_notification(
-    submission: Submission, form: FormDefinition, options: FormOptions, sender: str, recipients: Sequence[str]
+    submission: Submission,
+    form: FormDefinition,
+    options: FormOptions,
+    sender: str,
+    recipients: Sequence[str],
+    files: Files | None = None,
 ) -> EmailMessage:
+    files = files or Files()
     lang = options.lang if options.lang in TEXTS else "en"
     fields = _fields_to_show(submission, form, options)
     message = EmailMessage()
@@ -80,20 +119,41 @@ def render_notification(
     message["X-Letterbox-Submission"] = submission.id
     message["X-Letterbox-Form"] = submission.form
     rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
+    rows += _file_rows(files, lang)
     # Quoted-printable keeps the message 7-bit, as SES wants raw messages, and UTF-8 intact.
     text = _text_body(submission, form, options, rows, lang, bool(reply_to))
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     html = _html_body(submission, form, options, rows, lang, bool(reply_to))
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for file in files.attached:
+        maintype, _, subtype = file.content_type.partition("/")
+        # The email package encodes non-ASCII names (RFC 2231), so Cyrillic names arrive intact.
+        message.add_attachment(file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=file.name)
     return message
+
+
+def _file_rows(files: Files, lang: str) -> list[tuple[str, str]]:
+    texts = TEXTS[lang]
+    if files.attached:
+        names = "\n".join(file.name for file in files.attached)
+        return [(texts["files"], texts["files_attached"].format(count=len(files.attached)) + "\n" + names)]
+    if files.linked:
+        size = f"{files.linked_bytes / 2**20:.1f}"
+        links = "\n".join(f"{link.name}\n{link.url}" for link in files.linked)
+        return [(texts["files"], texts["files_linked"].format(size=size) + "\n" + links)]
+    if files.kept_count:
+        return [(texts["files"], texts["files_kept"].format(count=files.kept_count))]
+    return []
 
 
 def _fields_to_show(submission: Submission, form: FormDefinition, options: FormOptions) -> list[tuple[str, Any]]:
     allowed = _safe_fields(form, options) if options.metadata_only else None
     return [
         (name, submission.data[name])
-        for name in form.properties
-        if name in submission.data and (allowed is None or name in allowed)
+        for name, prop in form.properties.items()
+        if name in submission.data
+        and (allowed is None or name in allowed)
+        and prop.get("x-widget") != "attachments"  # upload ids: the files are shown on their own
     ]
 
 

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .attachments import AttachmentStore, attachment_records
 from .events import StoredObject
 from .forms import FormRegistry
 from .mailer import PermanentSendError, SendError, SesMailer
-from .notification import Submission, render_notification
-from .settings import Settings
+from .notification import FileContent, FileLink, Files, Submission, render_notification
+from .settings import FormOptions, Settings
 from .storage import ALREADY_EXISTS, StorageUnavailable
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MARKER_PREFIX = "notified/"
+# Larger sets travel as download links: SES takes messages up to 40 MB, base64 adds a third.
+ATTACH_LIMIT_BYTES = 10 * 1024 * 1024
+LINK_LIFETIME_SECONDS = 7 * 24 * 3600
 # Longer than the notify function may run: a younger claim may still be sending.
 CLAIM_LEASE = timedelta(minutes=5)
 
@@ -62,12 +66,14 @@ class Notifier:
         settings: Settings,
         forms: FormRegistry,
         mailer: SesMailer,
+        attachments: AttachmentStore,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._s3 = s3
         self._settings = settings
         self._forms = forms
         self._mailer = mailer
+        self._attachments = attachments
         self._clock = clock
 
     def notify(self, stored: StoredObject) -> Outcome:
@@ -82,7 +88,8 @@ class Notifier:
             raise PermanentSendError(f"no organizers configured for form {form.name}")
         if not self._claim(submission.id):
             return Outcome.ALREADY_SENT
-        message = render_notification(submission, form, options, self._mailer.sender, options.organizers)
+        files = self._files(submission, options)
+        message = render_notification(submission, form, options, self._mailer.sender, options.organizers, files)
         try:
             message_id = self._mailer.send(message, options.organizers)
         except SendError:
@@ -91,6 +98,19 @@ class Notifier:
         self._confirm(submission.id, message_id)
         log.info("notification sent form=%s id=%s recipients=%d", form.name, submission.id, len(options.organizers))
         return Outcome.SENT
+
+    def _files(self, submission: Submission, options: FormOptions) -> Files:
+        attachments = submission.attachments
+        if not attachments:
+            return Files()
+        if options.metadata_only:
+            return Files(kept_count=len(attachments))
+        total = sum(attachment.size for attachment in attachments)
+        if total <= ATTACH_LIMIT_BYTES:
+            contents = [FileContent(a.name, a.content_type, self._attachments.read(a.key)) for a in attachments]
+            return Files(attached=contents)
+        links = [FileLink(a.name, self._attachments.download_link(a.key, LINK_LIFETIME_SECONDS)) for a in attachments]
+        return Files(linked=links, linked_bytes=total)
 
     def _load(self, stored: StoredObject) -> Submission | None:
         try:
@@ -178,6 +198,7 @@ def _parse_submission(raw: bytes, bucket: str, key: str) -> Submission:
             data=dict(record["data"]),
             bucket=bucket,
             key=key,
+            attachments=attachment_records(record),
         )
     except (ValueError, KeyError, TypeError):
         raise UnusableSubmission(f"not a submission: {key}") from None

@@ -2,6 +2,7 @@
 
 Problem
  ├── FormNotFound          404
+ ├── NoUploads             404  the form has no attachments field
  ├── OriginNotAllowed      403
  ├── BodyTooLarge          413
  ├── UnsupportedMediaType  415
@@ -62,6 +63,13 @@ class FormNotFound(Problem):
 
     def __init__(self) -> None:
         super().__init__("not_found_detail")
+
+
+class NoUploads(Problem):
+    status, kind, title_key = 404, "no-uploads", "no_uploads_title"
+
+    def __init__(self) -> None:
+        super().__init__("no_uploads_detail")
 
 
 class OriginNotAllowed(Problem):

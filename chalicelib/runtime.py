@@ -12,6 +12,7 @@ import boto3
 import urllib3
 from botocore.config import Config
 
+from .attachments import AttachmentStore
 from .batch import BatchSettler
 from .captcha import CaptchaVerifier
 from .forms import FormRegistry
@@ -20,6 +21,7 @@ from .notifier import Notifier
 from .settings import ConfigError, Settings
 from .storage import SubmissionStore
 from .submissions import SubmissionService
+from .uploads import UploadService
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -42,7 +44,8 @@ def forms() -> FormRegistry:
 
 @functools.cache
 def s3_client() -> S3Client:
-    return boto3.client("s3", config=AWS_CONFIG)
+    # SigV4 for presigned URLs and POSTs: what every region accepts, and up to 7 days.
+    return boto3.client("s3", config=AWS_CONFIG.merge(Config(signature_version="s3v4")))
 
 
 @functools.cache
@@ -65,7 +68,7 @@ def mailer() -> SesMailer:
 
 @functools.cache
 def notifier() -> Notifier:
-    return Notifier(s3_client(), settings(), forms(), mailer())
+    return Notifier(s3_client(), settings(), forms(), mailer(), attachment_store())
 
 
 @functools.cache
@@ -85,11 +88,22 @@ def submission_service() -> SubmissionService:
             config.hcaptcha_sitekey,
             config.hcaptcha_timeout,
         )
-    return SubmissionService(config, forms(), SubmissionStore(s3_client(), config.bucket), verifier)
+    store = SubmissionStore(s3_client(), config.bucket)
+    return SubmissionService(config, forms(), store, verifier, attachment_store())
+
+
+@functools.cache
+def attachment_store() -> AttachmentStore:
+    return AttachmentStore(s3_client(), settings().bucket)
+
+
+@functools.cache
+def upload_service() -> UploadService:
+    return UploadService(settings(), forms(), attachment_store())
 
 
 def reset() -> None:
     """Forget everything built, so the next use reads the environment again (tests, reloads)."""
     cached_getters = (settings, forms, s3_client, ses_client, sqs_client, mailer, notifier, batch_settler)
-    for cached in (*cached_getters, submission_service):
+    for cached in (*cached_getters, attachment_store, upload_service, submission_service):
         cached.cache_clear()

@@ -11,11 +11,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import ids, problems
+from .attachments import AttachmentStore, UploadedFile, rules_for
 from .captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
 from .forms import FormDefinition, FormRegistry
+from .messages import message
 from .settings import FormOptions, Settings
 from .storage import AlreadyStored, StorageUnavailable, SubmissionStore
-from .validation import apply_defaults, coerce_form_fields, validate
+from .validation import FieldError, apply_defaults, coerce_form_fields, validate
 
 log = logging.getLogger(__name__)
 
@@ -80,29 +82,23 @@ class SubmissionService:
         forms: FormRegistry,
         store: SubmissionStore,
         verifier: CaptchaVerifier | None,
+        attachments: AttachmentStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
         self._forms = forms
         self._store = store
         self._verifier = verifier
+        self._attachments = attachments
         self._clock = clock
 
     def form(self, name: str) -> FormDefinition:
-        form = self._forms.get(name)
-        if form is None:
-            raise problems.FormNotFound()
-        return form
+        return find_form(self._forms, name)
 
     def submit(self, request: SubmitRequest, lang: str) -> Accepted:
-        form = self.form(request.form)
-        options = self._settings.options_for(form.name)
-        if not origin_allowed(options, request.origin):
-            raise problems.OriginNotAllowed()
-        if request.content_type not in (JSON_TYPE, FORM_TYPE):
-            raise problems.UnsupportedMediaType()
-        if len(request.body) > self._settings.max_body_bytes:
-            raise problems.BodyTooLarge(self._settings.max_body_bytes)
+        form, options = admit(
+            self._forms, self._settings, request, (JSON_TYPE, FORM_TYPE), self._settings.max_body_bytes
+        )
         parsed = self._parse(form, request)
         next_url = _allowed_next(options, parsed.next_url)
         if parsed.honeypot_filled:
@@ -117,14 +113,43 @@ class SubmissionService:
         self._check_captcha(options, parsed.captcha_token, request.source_ip)
         data = apply_defaults(form, parsed.data)
         errors = validate(form, data, lang)
+        files = self._uploaded_files(form, data, lang, errors)
         if errors:
             raise problems.InvalidSubmission(errors)
         submission_id = ids.new_submission_id(now, token)
-        self._store_record(form, submission_id, now, data)
+        self._store_record(form, submission_id, now, data, files)
         return Accepted(submission_id, form.name, next_url)
 
+    def _uploaded_files(
+        self, form: FormDefinition, data: dict[str, Any], lang: str, errors: list[FieldError]
+    ) -> list[UploadedFile]:
+        """The uploads a submission names, checked again: the local emulator ignores POST policies."""
+        rules = rules_for(form)
+        upload_ids = data.get(rules.field) if rules else None
+        if rules is None or not isinstance(upload_ids, list) or errors or self._attachments is None:
+            return []
+        files = []
+        for index, upload_id in enumerate(upload_ids):
+            field = f"/{rules.field}/{index}"
+            try:
+                found = self._attachments.find(form.name, str(upload_id))
+            except StorageUnavailable:
+                raise problems.ServiceUnavailable("storage_unavailable") from None
+            if found is None:
+                errors.append(FieldError(field, message("attachment_missing", lang)))
+            elif found.size > rules.max_bytes:
+                limit = rules.max_bytes // 2**20
+                errors.append(FieldError(field, message("attachment_too_large", lang, limit=limit)))
+            elif found.content_type not in rules.types:
+                errors.append(FieldError(field, message("attachment_type", lang)))
+            else:
+                files.append(found)
+        return files
+
     def _parse(self, form: FormDefinition, request: SubmitRequest) -> ParsedBody:
-        fields = _json_fields(request.body) if request.content_type == JSON_TYPE else _form_fields(form, request.body)
+        fields = (
+            parse_json_object(request.body) if request.content_type == JSON_TYPE else _form_fields(form, request.body)
+        )
         token = fields.pop("h-captcha-response", "") or fields.pop("g-recaptcha-response", "")
         for name in CAPTCHA_FIELDS:
             fields.pop(name, None)
@@ -164,26 +189,61 @@ class SubmissionService:
             return self._settings.uses_test_captcha_keys and not self._settings.is_production
         return hostname.lower() in {urlsplit(origin).hostname for origin in options.origins}
 
-    def _store_record(self, form: FormDefinition, submission_id: str, now: datetime, data: dict[str, Any]) -> None:
-        record = {
+    def _store_record(
+        self,
+        form: FormDefinition,
+        submission_id: str,
+        now: datetime,
+        data: dict[str, Any],
+        files: list[UploadedFile],
+    ) -> None:
+        record: dict[str, Any] = {
             "id": submission_id,
             "form": form.name,
             "schema_version": form.version,
             "received_at": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
             "data": data,
         }
+        kept = []
         try:
+            if files and self._attachments is not None:
+                kept = self._attachments.keep(files, submission_id)
+                record["attachments"] = [attachment.as_record() for attachment in kept]
             self._store.put(record)
         except AlreadyStored:
             # The same Idempotency-Key raced itself: the first write stands.
             log.info("submission already stored form=%s id=%s", form.name, submission_id)
             return
         except StorageUnavailable:
+            if self._attachments is not None:
+                self._attachments.forget(kept)
             raise problems.ServiceUnavailable("storage_unavailable") from None
         log.info("submission stored form=%s id=%s", form.name, submission_id)
 
 
-def _json_fields(body: bytes) -> dict[str, Any]:
+def find_form(forms: FormRegistry, name: str) -> FormDefinition:
+    form = forms.get(name)
+    if form is None:
+        raise problems.FormNotFound()
+    return form
+
+
+def admit(
+    forms: FormRegistry, settings: Settings, request: SubmitRequest, content_types: tuple[str, ...], max_bytes: int
+) -> tuple[FormDefinition, FormOptions]:
+    """The checks every POST passes first, cheapest first: form, origin, type, size."""
+    form = find_form(forms, request.form)
+    options = settings.options_for(form.name)
+    if not origin_allowed(options, request.origin):
+        raise problems.OriginNotAllowed()
+    if request.content_type not in content_types:
+        raise problems.UnsupportedMediaType()
+    if len(request.body) > max_bytes:
+        raise problems.BodyTooLarge(max_bytes)
+    return form, options
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(body)
     except ValueError:

@@ -384,10 +384,11 @@ def test_a_stale_claim_is_taken_over_and_a_fresh_one_waits(
     )
     settings, forms, mailer = runtime.settings(), runtime.forms(), runtime.mailer()
 
-    soon = Notifier(s3, settings, forms, mailer, clock=lambda: claimed_at + timedelta(minutes=1))
+    files = runtime.attachment_store()
+    soon = Notifier(s3, settings, forms, mailer, files, clock=lambda: claimed_at + timedelta(minutes=1))
     with pytest.raises(NotificationInFlight):
         soon.notify(StoredObject(notify_stack["BucketName"], key))
-    later = Notifier(s3, settings, forms, mailer, clock=lambda: claimed_at + timedelta(minutes=10))
+    later = Notifier(s3, settings, forms, mailer, files, clock=lambda: claimed_at + timedelta(minutes=10))
 
     assert later.notify(StoredObject(notify_stack["BucketName"], key)) is Outcome.SENT
     assert len(emails_for(aws_endpoint, submission_id)) == 1
