@@ -118,13 +118,10 @@ def render_notification(
     # Lets organizers filter and find the stored object from the email.
     message["X-Letterbox-Submission"] = submission.id
     message["X-Letterbox-Form"] = submission.form
-    rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
-    rows += _file_rows(files, lang)
+    body = _body(submission, form, options, fields, files, lang, bool(reply_to))
     # Quoted-printable keeps the message 7-bit, as SES wants raw messages, and UTF-8 intact.
-    text = _text_body(submission, form, options, rows, lang, bool(reply_to))
-    message.set_content(text, charset="utf-8", cte="quoted-printable")
-    html = _html_body(submission, form, options, rows, lang, bool(reply_to))
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    message.set_content(_text(body), charset="utf-8", cte="quoted-printable")
+    message.add_alternative(_html(body, lang), subtype="html", charset="utf-8", cte="quoted-printable")
     for file in files.attached:
         maintype, _, subtype = file.content_type.partition("/")
         # The email package encodes non-ASCII names (RFC 2231), so Cyrillic names arrive intact.
@@ -206,67 +203,79 @@ def _display(form: FormDefinition, name: str, value: Any, lang: str) -> str:
     return str(value)
 
 
-def _footer(submission: Submission, form: FormDefinition, lang: str) -> list[tuple[str, str]]:
-    texts = TEXTS[lang]
-    return [
-        (texts["id"], submission.id),
-        (texts["form"], f"{form.title(lang)} ({submission.form})"),
-        (texts["received"], submission.received_at),
-    ]
+@dataclass(frozen=True)
+class _Body:
+    """What the email says, once; the text and HTML parts only lay it out."""
+
+    intro: str
+    notice: str | None
+    rows: list[tuple[str, str]]
+    read_rest: tuple[str, str] | None
+    reply_hint: str | None
+    footer: list[tuple[str, str]]
 
 
-def _text_body(
+def _body(
     submission: Submission,
     form: FormDefinition,
     options: FormOptions,
-    rows: list[tuple[str, str]],
+    fields: list[tuple[str, Any]],
+    files: Files,
     lang: str,
     has_reply_to: bool,
-) -> str:
+) -> _Body:
     texts = TEXTS[lang]
-    lines = [texts["intro"].format(title=form.title(lang)), ""]
-    if options.metadata_only:
-        lines += [texts["metadata_only"], ""]
-    for label, value in rows:
+    rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
+    command = f"aws s3 cp s3://{submission.bucket}/{submission.key} -"
+    return _Body(
+        intro=texts["intro"].format(title=form.title(lang)),
+        notice=texts["metadata_only"] if options.metadata_only else None,
+        rows=rows + _file_rows(files, lang),
+        read_rest=(texts["read_rest"], command) if options.metadata_only else None,
+        reply_hint=texts["reply"] if has_reply_to else None,
+        footer=[
+            (texts["id"], submission.id),
+            (texts["form"], f"{form.title(lang)} ({submission.form})"),
+            (texts["received"], submission.received_at),
+        ],
+    )
+
+
+def _text(body: _Body) -> str:
+    lines = [body.intro, ""]
+    if body.notice:
+        lines += [body.notice, ""]
+    for label, value in body.rows:
         shown = value.replace("\n", "\n    ")
         lines += [f"{label}:", f"    {shown}", ""]
-    if options.metadata_only:
-        lines += [texts["read_rest"], f"    aws s3 cp s3://{submission.bucket}/{submission.key} -", ""]
-    if has_reply_to:
-        lines += [texts["reply"], ""]
-    lines += ["--"] + [f"{label}: {value}" for label, value in _footer(submission, form, lang)]
+    if body.read_rest:
+        lines += [body.read_rest[0], f"    {body.read_rest[1]}", ""]
+    if body.reply_hint:
+        lines += [body.reply_hint, ""]
+    lines += ["--"] + [f"{label}: {value}" for label, value in body.footer]
     return "\n".join(lines) + "\n"
 
 
-def _html_body(
-    submission: Submission,
-    form: FormDefinition,
-    options: FormOptions,
-    rows: list[tuple[str, str]],
-    lang: str,
-    has_reply_to: bool,
-) -> str:
-    texts = TEXTS[lang]
-    parts = [f"<p>{escape(texts['intro'].format(title=form.title(lang)))}</p>"]
-    if options.metadata_only:
-        parts.append(f"<p><strong>{escape(texts['metadata_only'])}</strong></p>")
+def _html(body: _Body, lang: str) -> str:
+    cell = "border-bottom:1px solid #ddd"
+    parts = [f"<p>{escape(body.intro)}</p>"]
+    if body.notice:
+        parts.append(f"<p><strong>{escape(body.notice)}</strong></p>")
     parts.append('<table cellpadding="6" style="border-collapse:collapse">')
-    for label, value in rows:
+    for label, value in body.rows:
         parts.append(
-            '<tr><th align="left" valign="top" style="border-bottom:1px solid #ddd">'
-            f"{escape(label)}</th>"
-            f'<td style="border-bottom:1px solid #ddd">{_html_value(value)}</td></tr>'
+            f'<tr><th align="left" valign="top" style="{cell}">{escape(label)}</th>'
+            f'<td style="{cell}">{_html_value(value)}</td></tr>'
         )
     parts.append("</table>")
-    if options.metadata_only:
-        command = f"aws s3 cp s3://{submission.bucket}/{submission.key} -"
-        parts.append(f"<p>{escape(texts['read_rest'])}<br><code>{escape(command)}</code></p>")
-    if has_reply_to:
-        parts.append(f"<p>{escape(texts['reply'])}</p>")
-    footer = "<br>".join(f"{escape(label)}: {escape(value)}" for label, value in _footer(submission, form, lang))
+    if body.read_rest:
+        parts.append(f"<p>{escape(body.read_rest[0])}<br><code>{escape(body.read_rest[1])}</code></p>")
+    if body.reply_hint:
+        parts.append(f"<p>{escape(body.reply_hint)}</p>")
+    footer = "<br>".join(f"{escape(label)}: {escape(value)}" for label, value in body.footer)
     parts.append(f'<p style="color:#666;font-size:small">{footer}</p>')
-    body = "\n".join(parts)
-    return f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"></head><body>{body}</body></html>'
+    content = "\n".join(parts)
+    return f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"></head><body>{content}</body></html>'
 
 
 def _html_value(value: str) -> str:
