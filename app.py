@@ -12,6 +12,7 @@ from chalicelib import runtime, web
 from chalicelib.batch import QueueRecord, process_batch
 from chalicelib.messages import negotiate_language
 from chalicelib.problems import InternalError, Problem
+from chalicelib.settings import ConfigError
 from chalicelib.submissions import SubmitRequest, wants_html
 
 app = Chalice(app_name="letterbox")
@@ -37,7 +38,12 @@ def _answer(form_name: str | None, respond: Callable[[], Response]) -> Response:
     """Run a route; any failure becomes a problem answer in the caller's language."""
     headers = _headers()
     lang = negotiate_language(headers.get("accept-language"))
-    options = runtime.settings().options_for(form_name or "")
+    try:
+        options = runtime.settings().options_for(form_name or "")
+    except ConfigError as error:
+        # The operator's mistake, named in the log; the caller learns only that it failed.
+        app.log.error("configuration error: %s", error)
+        return web.problem_response(InternalError(), lang, wants_html(headers), {})
     cors = web.cors_headers(options, headers.get("origin"))
     try:
         response = respond()

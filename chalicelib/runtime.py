@@ -80,7 +80,7 @@ def batch_settler() -> BatchSettler:
 def submission_service() -> SubmissionService:
     config = settings()
     verifier = None
-    if config.captcha_enabled:
+    if config.hcaptcha_secret and config.hcaptcha_sitekey:
         verifier = CaptchaVerifier(
             urllib3.PoolManager(),
             config.hcaptcha_verify_url,

@@ -28,6 +28,8 @@ class FormOptions:
     lang: str = "en"
     metadata_only: bool = False
     safe_fields: tuple[str, ...] | None = None
+    # None follows LETTERBOX_CAPTCHA; False lets a form work without JavaScript, where no captcha can run.
+    captcha: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class Settings:
 
     def options_for(self, form: str) -> FormOptions:
         return self.form_options.get(form, self.default_options)
+
+    def captcha_for(self, form: str) -> bool:
+        chosen = self.options_for(form).captcha
+        return self.captcha_enabled if chosen is None else chosen
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,7 +92,7 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that would run insecurely or not at all."""
-        if self.captcha_enabled:
+        if self.captcha_enabled or any(options.captcha for options in self.form_options.values()):
             if not self.hcaptcha_sitekey:
                 raise ConfigError("HCAPTCHA_SITEKEY is not set (or set LETTERBOX_CAPTCHA=off)")
             if not self.hcaptcha_secret:
@@ -180,7 +186,7 @@ def _form_options(name: str, form: str, value: Any, defaults: FormOptions) -> Fo
     where = f"{name}[{form!r}]"
     if not isinstance(value, dict):
         raise ConfigError(f"{where} must be a JSON object")
-    unknown = set(value) - {"origins", "organizers", "lang", "metadata_only", "safe_fields"}
+    unknown = set(value) - {"origins", "organizers", "lang", "metadata_only", "safe_fields", "captcha"}
     if unknown:
         raise ConfigError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
     safe_fields = value.get("safe_fields", defaults.safe_fields)
@@ -190,4 +196,5 @@ def _form_options(name: str, form: str, value: Any, defaults: FormOptions) -> Fo
         lang=str(value.get("lang", defaults.lang)),
         metadata_only=bool(value.get("metadata_only", defaults.metadata_only)),
         safe_fields=tuple(safe_fields) if safe_fields is not None else None,
+        captcha=bool(value["captcha"]) if "captcha" in value else None,
     )

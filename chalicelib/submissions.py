@@ -110,7 +110,8 @@ class SubmissionService:
             earlier = self._store.find(form.name, ids.random_part_for(token), _days(now))
             if earlier:
                 return Accepted(earlier, form.name, next_url, replayed=True)
-        self._check_captcha(options, parsed.captcha_token, request.source_ip)
+        if self._settings.captcha_for(form.name):
+            self._check_captcha(options, parsed.captcha_token, request.source_ip)
         data = apply_defaults(form, parsed.data)
         errors = validate(form, data, lang)
         files = self._uploaded_files(form, data, lang, errors)
@@ -165,11 +166,11 @@ class SubmissionService:
         )
 
     def _check_captcha(self, options: FormOptions, token: str, source_ip: str | None) -> None:
-        if not self._settings.captcha_enabled or self._verifier is None:
-            return
         if not token:
             raise problems.CaptchaRejected("captcha_missing")
         remote_ip = source_ip if self._settings.hcaptcha_send_remoteip else None
+        if self._verifier is None:  # captcha on for a form, but no keys: refuse, never skip
+            raise problems.ServiceUnavailable("captcha_unavailable")
         try:
             result = self._verifier.verify(token, remote_ip)
         except CaptchaUnavailable as error:

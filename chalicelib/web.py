@@ -98,7 +98,7 @@ def allowed_back_url(options: FormOptions, url: str | None) -> str | None:
 
 
 def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any]:
-    captcha_on = settings.captcha_enabled
+    captcha_on = settings.captcha_for(form.name)
     return {
         "form": form.name,
         "version": form.version,

@@ -509,3 +509,32 @@ def closed_port() -> int:
     from tests.conftest import free_port
 
     return free_port()
+
+
+def test_a_form_can_turn_its_captcha_off_to_work_without_javascript(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LETTERBOX_FORM_OPTIONS", json.dumps({"action-report": {"captcha": False}}))
+    runtime.reset()
+    fields = [(name, value) for name, value in FORM_FIELDS if name != "h-captcha-response"]
+
+    assert post_form(client, fields).status_code == 303
+    assert json.loads(client.http.get("/forms/action-report").body)["captcha"]["enabled"] is False
+    assert json.loads(client.http.get("/forms/letter-copy").body)["captcha"]["enabled"] is True
+
+
+def test_a_configuration_error_is_a_500_that_names_nothing_to_the_caller(
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("LETTERBOX_BUCKET")
+    runtime.reset()
+    app.log.addHandler(caplog.handler)  # chalice's app logger does not propagate to the root
+
+    try:
+        response = post_json(client, with_token(REPORT))
+    finally:
+        app.log.removeHandler(caplog.handler)
+
+    assert response.status_code == 500
+    assert "LETTERBOX_BUCKET" not in response.body.decode()
+    assert "LETTERBOX_BUCKET is not set" in caplog.text
