@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .events import MalformedEvent, created_objects
+from .logsafe import error_summary
 from .mailer import PermanentSendError, TransientSendError
 from .notifier import NotificationInFlight, Notifier, UnusableSubmission
 from .storage import StorageUnavailable, submission_id_from_key
@@ -79,7 +80,7 @@ def _process_record(record: QueueRecord, notifier: Notifier) -> bool:
     except (MalformedEvent, UnusableSubmission) as error:
         log.error("unusable queue message %s: %s", where, error)
     except Exception as error:  # noqa: BLE001 (one broken record must not sink the batch)
-        log.error("notification failed %s: %s", where, type(error).__name__)
+        log.error("notification failed %s: %s", where, error_summary(error))
     else:
         return True
     return False

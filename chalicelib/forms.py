@@ -15,7 +15,6 @@ from jsonschema import Draft202012Validator, FormatChecker
 # Next to chalicelib/ both in the repository and in the deployment package.
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 FORM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-LANGUAGES = ("en", "ru")
 
 
 @dataclass(frozen=True)

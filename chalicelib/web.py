@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.app import Response
 
 from .forms import FormDefinition
+from .messages import LANGUAGES
 from .pages import problem_page, thanks_page
 from .problems import Problem
 from .settings import FormOptions, Settings
@@ -97,12 +98,16 @@ def allowed_back_url(options: FormOptions, url: str | None) -> str | None:
     return url if f"{parts.scheme}://{parts.netloc}".lower() in options.origins else None
 
 
+def form_list(forms: Iterable[FormDefinition]) -> dict[str, Any]:
+    return {"forms": [{"form": form.name, "title": {lang: form.title(lang) for lang in LANGUAGES}} for form in forms]}
+
+
 def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any]:
     captcha_on = settings.captcha_for(form.name)
     return {
         "form": form.name,
         "version": form.version,
-        "title": {lang: form.title(lang) for lang in ("en", "ru")},
+        "title": {lang: form.title(lang) for lang in LANGUAGES},
         "schema": form.schema,
         "captcha": {
             "enabled": captcha_on,

@@ -474,19 +474,28 @@ def test_health(client: Client) -> None:
     assert json.loads(response.body) == {"status": "ok"}
 
 
-def test_an_unexpected_error_is_a_500_problem_without_details(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_is_a_500_problem_without_details(
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def explode(*_args: object) -> None:
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr("chalicelib.submissions.validate", explode)
+    app.log.addHandler(caplog.handler)  # chalice's app logger does not propagate to the root
 
-    response = post_json(client, with_token(REPORT))
+    try:
+        response = post_json(client, with_token(REPORT))
+    finally:
+        app.log.removeHandler(caplog.handler)
 
     assert response.status_code == 500
     body = response.body.decode()
     assert "secret internal detail" not in body
     assert "Traceback" not in body
     assert json.loads(body)["type"] == "urn:letterbox:problem:internal-error"
+    assert "unhandled error request_id=" in caplog.text
+    assert "RuntimeError at test_api.py" in caplog.text
+    assert "secret internal detail" not in caplog.text
 
 
 # helpers -----------------------------------------------------------------------------------------
