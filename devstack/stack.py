@@ -5,6 +5,7 @@ Used by `make dev` (devstack/__main__.py) and by the tests that drive it over HT
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,10 +98,10 @@ class LocalStack:
         """Start everything; the API's and worker's console lines go to `output` (default: ours)."""
         self._aws = ThreadedMotoServer(ip_address=self.host, port=self.ports.aws, verbose=False)
         self._aws.start()
-        os.environ.update(self.aws_env())
         sender = stage_env(self.stage).get("LETTERBOX_SENDER", "")
         # The production template: bucket, queues, notification and the SES sender identity.
-        self.outputs = apply_template(TEMPLATE, {"Stage": self.stage, "SenderAddress": sender})
+        with temporary_env(self.aws_env()):
+            self.outputs = apply_template(TEMPLATE, {"Stage": self.stage, "SenderAddress": sender})
         self._siteverify = SiteverifyServer(self.host, self.ports.captcha).start()
         self._api = self._start_api(output)
         self._worker = self._spawn([sys.executable, "-m", "devstack.worker"], output)
@@ -137,6 +138,21 @@ class LocalStack:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def temporary_env(values: Mapping[str, str]) -> Iterator[None]:
+    """Point this process's boto3 at the local AWS for a moment, then put things back."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def stage_env(stage: str) -> dict[str, str]:

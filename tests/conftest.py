@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from moto.server import ThreadedMotoServer
 from chalicelib import runtime
 from devstack.infra import apply_template
 from devstack.siteverify import SiteverifyServer
+from devstack.stack import temporary_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -38,18 +38,9 @@ def aws_endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    saved = {name: os.environ.get(name) for name in _AWS_ENV}
-    os.environ.update(_aws_env(endpoint))
-    yield endpoint
+    with temporary_env(_aws_env(endpoint)):
+        yield endpoint
     server.stop()
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
-
-_AWS_ENV = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN")
 
 
 def _aws_env(endpoint: str) -> dict[str, str]:
