@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
 
 # Next to chalicelib/ both in the repository and in the deployment package.
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -66,9 +67,9 @@ class FormRegistry:
         self._forms = dict(forms)
 
     @classmethod
-    def load(cls, directory: Path = SCHEMAS_DIR) -> FormRegistry:
+    def load(cls, directory: Path | None = None) -> FormRegistry:
         forms = {}
-        for path in sorted(directory.glob("*.json")):
+        for path in sorted((directory or SCHEMAS_DIR).glob("*.json")):
             form = load_form(path)
             forms[form.name] = form
         return cls(forms)
@@ -85,9 +86,12 @@ def load_form(path: Path) -> FormDefinition:
     if not FORM_NAME.match(name):
         raise ValueError(f"{path.name}: a form's file name must be lowercase letters, digits and dashes")
     raw = path.read_bytes()
-    schema = json.loads(raw)
-    # A broken schema fails at load, not on a supporter's submission.
-    Draft202012Validator.check_schema(schema)
+    try:
+        schema = json.loads(raw)
+        # A broken schema fails at load, not on a supporter's submission.
+        Draft202012Validator.check_schema(schema)
+    except (ValueError, SchemaError) as error:
+        raise ValueError(f"{path.name} is not a valid JSON Schema: {error}") from None
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     return FormDefinition(
         name=name,
