@@ -30,5 +30,16 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
+## Deploy (or update) a stage on AWS: the infra stack, then `chalice deploy`. Safe to run again.
+## More options through ARGS, e.g. ARGS="--retention-days 365" (python -m deploy deploy --help).
+STAGE ?= prod
+.PHONY: deploy destroy
+deploy: $(STAMP)
+	$(BIN)/python -m deploy deploy --stage $(STAGE) $(ARGS)
+
+## Tear a stage down; the bucket with the submissions is kept unless DELETE_DATA=1.
+destroy: $(STAMP)
+	$(BIN)/python -m deploy destroy --stage $(STAGE) $(if $(DELETE_DATA),--delete-data)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ record to the dead-letter queue after its fifth receive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,9 +87,14 @@ def _process_record(record: QueueRecord, notifier: Notifier) -> bool:
 
 
 class BatchSettler:
-    def __init__(self, sqs: SQSClient, retry_delay_seconds: int) -> None:
-        self._sqs = sqs
+    def __init__(self, sqs: Callable[[], SQSClient], retry_delay_seconds: int) -> None:
+        # Called only when a batch has failures: a batch that all succeeds needs no SQS client.
+        self._sqs_client = sqs
         self._retry_delay = retry_delay_seconds
+
+    @property
+    def _sqs(self) -> SQSClient:
+        return self._sqs_client()
 
     def settle(self, result: BatchResult) -> None:
         if not result.failed:

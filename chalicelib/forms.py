@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 # Next to chalicelib/ both in the repository and in the deployment package.
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -23,7 +24,18 @@ class FormDefinition:
     name: str
     schema: Mapping[str, Any]
     version: str
-    validator: Draft202012Validator
+
+    @functools.cached_property
+    def validator(self) -> Draft202012Validator:
+        """The schema, checked, compiled once. jsonschema is imported here: notify never needs it."""
+        from jsonschema import Draft202012Validator, FormatChecker
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(self.schema)
+        except SchemaError as error:
+            raise ValueError(f"{self.name}.json is not a valid JSON Schema: {error}") from None
+        return Draft202012Validator(self.schema, format_checker=FormatChecker())
 
     @property
     def properties(self) -> Mapping[str, Mapping[str, Any]]:
@@ -67,12 +79,24 @@ class FormRegistry:
         self._forms = dict(forms)
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> FormRegistry:
+    def load(cls, directory: Path | None = None, *, validators: bool = True) -> FormRegistry:
+        """Read every form; with `validators`, check each schema and build its validator now.
+
+        Without, only the files are read (labels and texts, what the notify function needs), and a
+        form's validator is built when first used.
+        """
         forms = {}
         for path in sorted((directory or SCHEMAS_DIR).glob("*.json")):
             form = load_form(path)
             forms[form.name] = form
-        return cls(forms)
+        registry = cls(forms)
+        return registry.with_validators() if validators else registry
+
+    def with_validators(self) -> FormRegistry:
+        """Check every schema and build its validator, once: a broken schema fails here, not on a submission."""
+        for form in self._forms.values():
+            _ = form.validator
+        return self
 
     def get(self, name: str) -> FormDefinition | None:
         return self._forms.get(name)
@@ -88,14 +112,6 @@ def load_form(path: Path) -> FormDefinition:
     raw = path.read_bytes()
     try:
         schema = json.loads(raw)
-        # A broken schema fails at load, not on a supporter's submission.
-        Draft202012Validator.check_schema(schema)
-    except (ValueError, SchemaError) as error:
+    except ValueError as error:
         raise ValueError(f"{path.name} is not a valid JSON Schema: {error}") from None
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    return FormDefinition(
-        name=name,
-        schema=schema,
-        version=hashlib.sha256(raw).hexdigest()[:12],
-        validator=validator,
-    )
+    return FormDefinition(name=name, schema=schema, version=hashlib.sha256(raw).hexdigest()[:12])

@@ -6,6 +6,7 @@ Importing app.py builds nothing: no settings read, no AWS client created.
 from __future__ import annotations
 
 import functools
+import os
 from typing import TYPE_CHECKING
 
 import boto3
@@ -18,6 +19,7 @@ from .captcha import CaptchaVerifier
 from .forms import FormRegistry
 from .mailer import SesMailer
 from .notifier import Notifier
+from .secrets import with_secrets
 from .settings import ConfigError, Settings
 from .storage import SubmissionStore
 from .submissions import SubmissionService
@@ -34,12 +36,13 @@ AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standar
 
 @functools.cache
 def settings() -> Settings:
-    return Settings.from_env()
+    return Settings.from_env(with_secrets(os.environ))
 
 
 @functools.cache
 def forms() -> FormRegistry:
-    return FormRegistry.load()
+    # Validators are built by submission_service(): the notify function needs labels, not jsonschema.
+    return FormRegistry.load(validators=False)
 
 
 @functools.cache
@@ -73,7 +76,7 @@ def notifier() -> Notifier:
 
 @functools.cache
 def batch_settler() -> BatchSettler:
-    return BatchSettler(sqs_client(), settings().retry_delay_seconds)
+    return BatchSettler(sqs_client, settings().retry_delay_seconds)
 
 
 @functools.cache
@@ -89,7 +92,7 @@ def submission_service() -> SubmissionService:
             config.hcaptcha_timeout,
         )
     store = SubmissionStore(s3_client(), config.bucket)
-    return SubmissionService(config, forms(), store, verifier, attachment_store())
+    return SubmissionService(config, forms().with_validators(), store, verifier, attachment_store())
 
 
 @functools.cache

@@ -338,6 +338,15 @@ def _email_identity(aws: _Aws, props: dict[str, Any]) -> dict[str, str]:
     return {"Ref": identity}
 
 
+def _log_group(aws: _Aws, props: dict[str, Any]) -> dict[str, str]:
+    logs, name = aws.client("logs"), props["LogGroupName"]
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+        logs.create_log_group(logGroupName=name)
+    if "RetentionInDays" in props:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+    return {"Ref": name, "Arn": f"arn:{aws.partition}:logs:{aws.region}:{aws.account}:log-group:{name}:*"}
+
+
 _Handler = Callable[[_Aws, dict[str, Any]], dict[str, str]]
 # Each type's handler, and the properties it knows how to apply.
 _HANDLERS: dict[str, tuple[_Handler, str]] = {
@@ -356,6 +365,7 @@ _HANDLERS: dict[str, tuple[_Handler, str]] = {
     "AWS::SNS::Topic": (_topic, "TopicName DisplayName KmsMasterKeyId"),
     "AWS::SNS::Subscription": (_subscription, "TopicArn Protocol Endpoint"),
     "AWS::SES::EmailIdentity": (_email_identity, "EmailIdentity"),
+    "AWS::Logs::LogGroup": (_log_group, "LogGroupName RetentionInDays"),
     "AWS::CloudWatch::Alarm": (
         _alarm,
         "AlarmName AlarmDescription Namespace MetricName Dimensions Statistic Period EvaluationPeriods"

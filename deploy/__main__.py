@@ -1,0 +1,5 @@
+import sys
+
+from .letterbox_deploy import main
+
+sys.exit(main())

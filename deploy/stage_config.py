@@ -1,0 +1,143 @@
+"""The Chalice stage's configuration (.chalice/config.json), rendered from the stack and the operator's settings.
+
+Pure functions: given the config as it is, the stack's outputs and the settings, they
+return the config as it must be. Nothing secret is ever part of it: the hCaptcha secret
+is named by its SSM parameter (HCAPTCHA_SECRET_PARAMETER), never given by value.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .policies import policy_file_names
+
+# The committed stage whose settings (memory, timeouts, policy files) a new stage starts from.
+TEMPLATE_STAGE = "prod"
+# Kept for `chalice local` and the local stack: never deployed by this script.
+LOCAL_STAGE = "dev"
+SECRET_VARIABLES = frozenset({"HCAPTCHA_SECRET"})
+
+
+class StageConfigError(Exception):
+    """The configuration cannot be rendered as asked; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """What the operator decides for a stage (flags, environment, or what config.json holds already)."""
+
+    sender: str
+    organizers: tuple[str, ...]
+    origins: tuple[str, ...]
+    sitekey: str
+    secret_parameter: str
+    form_options: str = ""
+
+    def check(self) -> None:
+        if not self.sender or "@" not in self.sender:
+            raise StageConfigError(
+                "no sender address: set LETTERBOX_SENDER (or --sender) to the address SES sends from"
+            )
+        if not self.organizers:
+            raise StageConfigError("no organizers: set LETTERBOX_ORGANIZERS (or --organizers), comma-separated")
+        if not self.sitekey:
+            raise StageConfigError("no hCaptcha sitekey: set HCAPTCHA_SITEKEY")
+        if not self.secret_parameter:
+            raise StageConfigError("no hCaptcha secret: set HCAPTCHA_SECRET, or HCAPTCHA_SECRET_PARAMETER")
+
+
+def load(path: Path) -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return config
+
+
+def dumps(config: Mapping[str, Any]) -> str:
+    return json.dumps(config, indent=2, ensure_ascii=False) + "\n"
+
+
+def stage_of(config: Mapping[str, Any], stage: str) -> dict[str, Any]:
+    """The stage's settings; a new stage starts as a copy of the committed prod stage."""
+    stages = config.get("stages", {})
+    if stage in stages:
+        return copy.deepcopy(dict(stages[stage]))
+    if TEMPLATE_STAGE not in stages:
+        raise StageConfigError(f"no stage {stage!r} in .chalice/config.json, and no {TEMPLATE_STAGE!r} to copy")
+    return copy.deepcopy(dict(stages[TEMPLATE_STAGE]))
+
+
+def environment(config: Mapping[str, Any], stage: str, function: str | None = None) -> dict[str, str]:
+    """A stage's environment variables, as Chalice merges them for one function (or for the stage)."""
+    settings = stage_of(config, stage)
+    merged = dict(config.get("environment_variables", {}))
+    merged.update(settings.get("environment_variables", {}))
+    if function:
+        merged.update(settings.get("lambda_functions", {}).get(function, {}).get("environment_variables", {}))
+    return {str(k): str(v) for k, v in merged.items()}
+
+
+def function_setting(config: Mapping[str, Any], stage: str, function: str, key: str) -> Any:
+    """A per-function setting as Chalice looks it up: function in stage, stage, function, top level."""
+    settings = stage_of(config, stage)
+    for scope in (
+        settings.get("lambda_functions", {}).get(function, {}),
+        settings,
+        config.get("lambda_functions", {}).get(function, {}),
+        config,
+    ):
+        if scope.get(key) is not None:
+            return scope[key]
+    return None
+
+
+def render(
+    config: Mapping[str, Any], stage: str, outputs: Mapping[str, str], settings: StageSettings
+) -> dict[str, Any]:
+    """The whole config with `stage` set from the stack's outputs and the settings; other stages untouched."""
+    if stage == LOCAL_STAGE:
+        raise StageConfigError(f"stage {LOCAL_STAGE!r} is the local stack's (make dev): deploy another, e.g. prod")
+    settings.check()
+    rendered = copy.deepcopy(dict(config))
+    stage_settings = stage_of(config, stage)
+    stage_settings["autogen_policy"] = False
+    stage_settings["environment_variables"] = {
+        **stage_settings.get("environment_variables", {}),
+        "LETTERBOX_STAGE": stage,
+        "LETTERBOX_BUCKET": outputs["BucketName"],
+        "LETTERBOX_SENDER": settings.sender,
+        "LETTERBOX_ORGANIZERS": ",".join(settings.organizers),
+        "LETTERBOX_ORIGINS": " ".join(settings.origins),
+    }
+    if settings.form_options:
+        stage_settings["environment_variables"]["LETTERBOX_FORM_OPTIONS"] = settings.form_options
+    functions = stage_settings.setdefault("lambda_functions", {})
+    files = policy_file_names(stage)
+    for function in ("api_handler", "notify"):
+        functions.setdefault(function, {})["iam_policy_file"] = files[function]
+    api = functions["api_handler"]
+    api["environment_variables"] = {
+        **api.get("environment_variables", {}),
+        "HCAPTCHA_SITEKEY": settings.sitekey,
+        "HCAPTCHA_SECRET_PARAMETER": settings.secret_parameter,
+    }
+    rendered.setdefault("stages", {})[stage] = stage_settings
+    check_no_secrets(rendered)
+    return rendered
+
+
+def check_no_secrets(config: Mapping[str, Any]) -> None:
+    """Refuse a config that would carry a secret by value into the repository (the dev stage's test key aside)."""
+    for name, stage in config.get("stages", {}).items():
+        if name == LOCAL_STAGE:
+            continue  # hCaptcha's public test secret, for the local stack
+        scopes = [stage, *stage.get("lambda_functions", {}).values()]
+        for scope in scopes:
+            if leaked := SECRET_VARIABLES & set(scope.get("environment_variables", {})):
+                raise StageConfigError(
+                    f"stage {name!r} sets {', '.join(sorted(leaked))} in .chalice/config.json: "
+                    "name an SSM parameter with HCAPTCHA_SECRET_PARAMETER instead"
+                )
