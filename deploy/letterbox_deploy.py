@@ -337,6 +337,7 @@ class Deployment:
             "Stage": self.stage,
             "SenderAddress": settings.sender,
             "OrganizerEmails": ",".join(settings.organizers),
+            "UploadOrigins": ",".join(settings.origins),
             "NotifyFunctionTimeout": timeout,
         }
 

@@ -234,6 +234,12 @@ def _queue_notification(conf: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    # CloudFormation's names for three of the API's keys differ.
+    renamed = {"Id": "ID", "ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds"}
+    return {renamed.get(key, key): (int(value) if key == "MaxAge" else value) for key, value in rule.items()}
+
+
 def _bucket(aws: _Aws, props: dict[str, Any]) -> dict[str, str]:
     s3, name = aws.client("s3"), props["BucketName"]
     where = {} if aws.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": aws.region}}
@@ -260,6 +266,11 @@ def _bucket(aws: _Aws, props: dict[str, Any]) -> dict[str, str]:
     if "LifecycleConfiguration" in props:
         rules = [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    if "CorsConfiguration" in props:
+        s3.put_bucket_cors(
+            Bucket=name,
+            CORSConfiguration={"CORSRules": [_cors_rule(r) for r in props["CorsConfiguration"]["CorsRules"]]},
+        )
     if "NotificationConfiguration" in props:
         conf = props["NotificationConfiguration"]
         _only(conf, {"QueueConfigurations"}, "NotificationConfiguration")
@@ -353,7 +364,7 @@ _HANDLERS: dict[str, tuple[_Handler, str]] = {
     "AWS::S3::Bucket": (
         _bucket,
         "BucketName PublicAccessBlockConfiguration BucketEncryption VersioningConfiguration OwnershipControls"
-        " LifecycleConfiguration NotificationConfiguration",
+        " LifecycleConfiguration NotificationConfiguration CorsConfiguration",
     ),
     "AWS::S3::BucketPolicy": (_bucket_policy, "Bucket PolicyDocument"),
     "AWS::SQS::Queue": (

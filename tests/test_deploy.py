@@ -713,6 +713,7 @@ def test_deploy_builds_the_stage_and_never_writes_the_secret(project: Path, aws_
             "Stage": "prod",
             "SenderAddress": SENDER,
             "OrganizerEmails": "first@campaign.example,second@campaign.example",
+            "UploadOrigins": "https://campaign.example",
             "NotifyFunctionTimeout": "60",
         },
     )

@@ -22,7 +22,12 @@ from devstack.infra import TEMPLATE, TemplateError, apply_template, load_templat
 # moto keeps one state per process, shared by every server it runs: a stage of our own
 # keeps this module off the resources that conftest's `stack` fixture created.
 STAGE = "infra-test"
-PARAMETERS = {"Stage": STAGE, "RetentionDays": "30", "OrganizerEmails": "organizer@example.org"}
+PARAMETERS = {
+    "Stage": STAGE,
+    "RetentionDays": "30",
+    "OrganizerEmails": "organizer@example.org",
+    "UploadOrigins": "https://campaign.example,https://www.campaign.example",
+}
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -114,13 +119,28 @@ def test_lifecycle_rules(outputs: dict[str, str]) -> None:
         rule["ID"]: rule
         for rule in boto3.client("s3").get_bucket_lifecycle_configuration(Bucket=outputs["BucketName"])["Rules"]
     }
-    assert set(rules) == {"expire-submissions", "abort-incomplete-multipart", "expire-unreferenced-uploads"}
+    assert set(rules) == {
+        "expire-submissions",
+        "expire-attachments",
+        "abort-incomplete-multipart",
+        "expire-unreferenced-uploads",
+    }
     assert rules["expire-submissions"]["Filter"] == {"Prefix": "submissions/"}
     assert rules["expire-submissions"]["Expiration"] == {"Days": 30}
+    assert rules["expire-attachments"]["Filter"] == {"Prefix": "attachments/"}
+    assert rules["expire-attachments"]["Expiration"] == {"Days": 30}
     assert rules["abort-incomplete-multipart"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert rules["expire-unreferenced-uploads"]["Filter"] == {"Prefix": "uploads/"}
     assert rules["expire-unreferenced-uploads"]["Expiration"] == {"Days": 1}
     assert all(rule["Status"] == "Enabled" for rule in rules.values())
+
+
+def test_browsers_may_post_uploads_from_the_campaign_origins_only(outputs: dict[str, str]) -> None:
+    [rule] = boto3.client("s3").get_bucket_cors(Bucket=outputs["BucketName"])["CORSRules"]
+
+    assert rule["AllowedMethods"] == ["POST"]
+    assert rule["AllowedOrigins"] == ["https://campaign.example", "https://www.campaign.example"]
+    assert rule["MaxAgeSeconds"] == 600
 
 
 def test_bucket_notifies_the_queue(outputs: dict[str, str]) -> None:
@@ -200,7 +220,7 @@ def test_apply_twice_is_harmless(outputs: dict[str, str]) -> None:
 def test_retention_zero_keeps_submissions(moto_env: dict[str, str]) -> None:
     apply_template(TEMPLATE, {"Stage": "infra-keep"})
     rules = boto3.client("s3").get_bucket_lifecycle_configuration(Bucket="letterbox-infra-keep-123456789012-us-east-1")
-    assert "expire-submissions" not in {rule["ID"] for rule in rules["Rules"]}
+    assert {"expire-submissions", "expire-attachments"}.isdisjoint(rule["ID"] for rule in rules["Rules"])
 
 
 def test_cli_prints_the_outputs(moto_env: dict[str, str]) -> None:
