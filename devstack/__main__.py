@@ -44,6 +44,7 @@ def banner(stack: LocalStack) -> str:
             f"  API            {stack.api_url}   (try {stack.api_url}/forms)",
             f"  local AWS      {stack.aws_url}   (moto; bucket {stack.outputs['BucketName']})",
             f"  allowed pages  {' '.join(stack.demo_origins)}",
+            f"  demo site      {stack.demo_origins[0]}/   (the forms on static pages; emails at /outbox/)",
             f"  outbox         {stack.outbox}   (every email the worker sent, as .eml)",
             "",
         ]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
+from .demo import DemoServer
 from .infra import apply_template
 from .siteverify import SiteverifyServer
 
@@ -64,6 +65,8 @@ class LocalStack:
     outbox: Path = ROOT / "outbox"
     _api: subprocess.Popen[bytes] | None = None
     _worker: subprocess.Popen[bytes] | None = None
+    _demo: DemoServer | None = None
+    _output: int | None = None
 
     @property
     def aws_url(self) -> str:
@@ -101,11 +104,27 @@ class LocalStack:
         sender = stage_env(self.stage).get("LETTERBOX_SENDER", "")
         # The production template: bucket, queues, notification and the SES sender identity.
         with temporary_env(self.aws_env()):
-            self.outputs = apply_template(TEMPLATE, {"Stage": self.stage, "SenderAddress": sender})
+            parameters = {"Stage": self.stage, "SenderAddress": sender, "UploadOrigins": ",".join(self.demo_origins)}
+            self.outputs = apply_template(TEMPLATE, parameters)
         self._siteverify = SiteverifyServer(self.host, self.ports.captcha).start()
+        self._output = output
         self._api = self._start_api(output)
         self._worker = self._spawn([sys.executable, "-m", "devstack.worker"], output)
+        # The demo site: static pages embedding the forms, on an origin of their own (on the allow-list).
+        self._demo = DemoServer(self.api_url, self.outbox, self.host, self.ports.demo).start()
         return self
+
+    def stop_api(self) -> None:
+        """Kill the API, as a crash would: requests to it fail until start_api()."""
+        if self._api is not None:
+            self._api.kill()
+            self._api.wait(timeout=10)
+            self._api = None
+
+    def start_api(self) -> None:
+        """Start the API again, on the same port, with the same settings; returns once it answers."""
+        if self._api is None:
+            self._api = self._start_api(self._output)
 
     def _start_api(self, output: int | None) -> subprocess.Popen[bytes]:
         chalice = Path(sys.executable).with_name("chalice")
@@ -120,6 +139,8 @@ class LocalStack:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
+        if self._demo is not None:
+            self._demo.stop()
         for process in (self._worker, self._api):
             if process is None:
                 continue
