@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test check lint typecheck unit clean
+.PHONY: dev test check lint typecheck unit system-packages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ dev: $(STAMP)
 	$(BIN)/python -m devstack
 
 ## Run ruff, mypy and every test: the same gate CI runs.
-test: check
+test: system-packages check
+
+## The Debian packages the browser tests need (chromium, a Cyrillic font), installed if missing.
+system-packages:
+	scripts/system-packages
 
 check: lint typecheck unit
 
