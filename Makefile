@@ -45,5 +45,10 @@ deploy: $(STAMP)
 destroy: $(STAMP)
 	$(BIN)/python -m deploy destroy --stage $(STAGE) $(if $(DELETE_DATA),--delete-data)
 
+## Benchmarks: what a submission costs in time, memory and money (README, "Performance").
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

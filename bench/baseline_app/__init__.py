@@ -1,0 +1,1 @@
+"""The baseline: a minimal Chalice app, for figures that are ratios."""
