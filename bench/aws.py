@@ -11,9 +11,9 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from bench.common import LOCAL_CREDENTIALS, ORGANIZERS, ORIGIN, SENDER, TEMPLATE, TEST_SECRET, TEST_SITEKEY, free_port
-from bench.common import lambda_sqs_record as to_lambda_record
 from devstack.infra import apply_template
 from devstack.siteverify import SiteverifyServer
+from devstack.worker import lambda_sqs_record as to_lambda_record
 
 # Settings the children must not inherit from whoever runs the benchmark.
 _CLEARED_PREFIXES = ("LETTERBOX_", "HCAPTCHA_", "AWS_")

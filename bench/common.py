@@ -114,21 +114,6 @@ def submit_event(data: Mapping[str, Any], headers: Mapping[str, str] | None = No
     return api_event(SUBMIT_RESOURCE, {"form": FORM}, json.dumps(data), headers)
 
 
-def lambda_sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
-    """An SQS message as Lambda's event source mapping hands it to the function (see devstack.worker)."""
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {}),
-        "messageAttributes": {},
-        "md5OfBody": message.get("MD5OfBody", ""),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": queue_arn.split(":")[3],
-    }
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

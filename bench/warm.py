@@ -33,9 +33,9 @@ from bench.common import (
     SUBMIT_RESOURCE,
     api_event,
     free_port,
-    lambda_sqs_record,
     submit_event,
 )
+from devstack.worker import lambda_sqs_record
 
 BUCKET = "letterbox-bench-warm"
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:letterbox-bench-notify"

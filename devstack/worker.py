@@ -94,18 +94,22 @@ class QueueWorker:
             self.run_once()
 
     def lambda_record(self, message: Mapping[str, Any]) -> dict[str, Any]:
-        """The shape Lambda gives an SQS-triggered function."""
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {},
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self._queue_arn,
-            "awsRegion": self._queue_arn.split(":")[3],
-        }
+        return lambda_sqs_record(message, self._queue_arn)
+
+
+def lambda_sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
+    """An SQS message (as ReceiveMessage returns it) in the shape Lambda gives an SQS-triggered function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3],
+    }
 
 
 def main() -> int:
