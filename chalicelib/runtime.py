@@ -9,10 +9,10 @@ import functools
 import os
 from typing import TYPE_CHECKING
 
-import boto3
 import urllib3
 from botocore.config import Config
 
+from . import aws
 from .attachments import AttachmentStore
 from .batch import BatchSettler
 from .captcha import CaptchaVerifier
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
-# Short timeouts: a supporter waits on the other end.
-AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
-
 
 @functools.cache
 def settings() -> Settings:
@@ -48,17 +45,20 @@ def forms() -> FormRegistry:
 @functools.cache
 def s3_client() -> S3Client:
     # SigV4 for presigned URLs and POSTs: what every region accepts, and up to 7 days.
-    return boto3.client("s3", config=AWS_CONFIG.merge(Config(signature_version="s3v4")))
+    s3: S3Client = aws.client("s3", aws.DEFAULT_CONFIG.merge(Config(signature_version="s3v4")))
+    return s3
 
 
 @functools.cache
 def ses_client() -> SESV2Client:
-    return boto3.client("sesv2", config=AWS_CONFIG)
+    ses: SESV2Client = aws.client("sesv2")
+    return ses
 
 
 @functools.cache
 def sqs_client() -> SQSClient:
-    return boto3.client("sqs", config=AWS_CONFIG)
+    sqs: SQSClient = aws.client("sqs")
+    return sqs
 
 
 @functools.cache
@@ -110,3 +110,4 @@ def reset() -> None:
     cached_getters = (settings, forms, s3_client, ses_client, sqs_client, mailer, notifier, batch_settler)
     for cached in (*cached_getters, attachment_store, upload_service, submission_service):
         cached.cache_clear()
+    aws.forget()

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import aws
 from .settings import ConfigError
 
 if TYPE_CHECKING:
@@ -22,11 +21,11 @@ if TYPE_CHECKING:
 
 SECRET = "HCAPTCHA_SECRET"  # noqa: S105 (the variable's name, not a secret)
 SECRET_PARAMETER = "HCAPTCHA_SECRET_PARAMETER"  # noqa: S105 (same)
-_SSM_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
 
 
 def _ssm_client() -> SSMClient:
-    return boto3.client("ssm", config=_SSM_CONFIG)
+    ssm: SSMClient = aws.client("ssm")
+    return ssm
 
 
 def with_secrets(env: Mapping[str, str], ssm: Callable[[], SSMClient] = _ssm_client) -> Mapping[str, str]:

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 from chalice.test import Client
 
 from app import app, notify
-from chalicelib import runtime
+from chalicelib import aws, runtime
 from chalicelib.batch import BatchPartiallyFailed
 from chalicelib.secrets import with_secrets
 from chalicelib.settings import ConfigError
@@ -424,10 +425,11 @@ def policy_stack(aws_endpoint: str) -> dict[str, str]:
 @pytest.fixture
 def recorder(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallRecorder]:
     """Records what the application's clients call; the test's own calls go through another session."""
-    session = boto3.session.Session()
+    session = botocore.session.get_session()
     calls = CallRecorder()
-    session.events.register("before-parameter-build", calls)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", session)
+    session.register("before-parameter-build", calls)
+    # chalicelib.aws makes its session with this call, again after every runtime.reset().
+    monkeypatch.setattr(aws, "_new_session", lambda: session)
     runtime.reset()
     yield calls
     runtime.reset()
