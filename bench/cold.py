@@ -61,12 +61,18 @@ def main(target: str, events_path: str) -> dict[str, Any]:
         calls[event_name.removeprefix("before-call.")] += 1
 
     import_started = _mark()
-    import boto3  # every function here imports it first thing
+    # Every function here loads botocore (boto3 is built on it): count the calls of every
+    # client any session makes, whether through boto3 or botocore directly.
+    import botocore.session
 
-    # What the first boto3.client() does anyway; every client created afterwards inherits the hook.
-    boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-call.*.*", count)
+    create_client = botocore.session.Session.create_client
+
+    def counting_create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(self, *args, **kwargs)
+        client.meta.events.register("before-call.*.*", count)
+        return client
+
+    botocore.session.Session.create_client = counting_create_client  # type: ignore[method-assign]
     handler = getattr(importlib.import_module(module_name), handler_name)
     imported = _mark()
     context = Context()
