@@ -1,7 +1,8 @@
 """The demo site behind `make dev`: static pages embedding the forms, on an origin of their own.
 
-Serves embed/letterbox.js, the pages in embed/demo/ (with `{{API}}`, `{{DEMO}}` and `{{SNIPPET}}`
-filled in), and /outbox/: every email the local worker sent, newest first, each readable.
+Serves embed/letterbox.js and embed/letterbox-files.js (which it loads for a file field), the pages
+in embed/demo/ (with `{{API}}`, `{{DEMO}}` and `{{SNIPPET}}` filled in), and /outbox/: every email
+the local worker sent, newest first, each readable.
 Everything shown from an email is escaped; its HTML part is shown in a sandboxed iframe.
 Loopback only: it shows what supporters typed.
 """
@@ -22,6 +23,8 @@ from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "embed" / "letterbox.js"
+FILES_SCRIPT = ROOT / "embed" / "letterbox-files.js"
+SCRIPTS = {"/letterbox.js": SCRIPT, "/letterbox-files.js": FILES_SCRIPT}
 PAGES = ROOT / "embed" / "demo"
 PAGE_NAME = re.compile(r"/([a-z0-9-]+\.(?:html|css|js))")
 EML_NAME = re.compile(r"/outbox/([A-Za-z0-9_-]{1,100}\.eml)")
@@ -80,8 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
-        if path == "/letterbox.js":
-            self._send(200, SCRIPT.read_bytes(), CONTENT_TYPES["js"])
+        if path in SCRIPTS:
+            self._send(200, SCRIPTS[path].read_bytes(), CONTENT_TYPES["js"])
         elif path == "/":
             self._page("index.html")
         elif path == "/favicon.ico":

@@ -2,6 +2,7 @@
  * See README "Embed a form". */
 (() => {
 if (window.Letterbox) return;
+const SRC = document.currentScript?.src || location.href;
 const TEST_TOKEN = '10000000-aaaa-bbbb-cccc-000000000001';
 const T = {
   en: {
@@ -32,7 +33,6 @@ const CSS = `.lb-f,.lb fieldset{margin:0 0 1.2rem;padding:0;border:0}
 fieldset.lb-test{border:2px dashed #a35c00;background:#fff8e5;padding:.7rem}`;
 const defs = {};
 let seq = 0;
-let hcaptcha;
 const h = (tag, attrs, ...kids) => {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -48,14 +48,10 @@ const pick = (byLang, lang) => (byLang || {})[lang] || (byLang || {}).en;
 const definition = (url) => defs[url] || (defs[url] = fetch(url, { credentials: 'omit' })
   .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
   .catch((e) => { delete defs[url]; throw e; }));
-const loadHcaptcha = (lang) => (hcaptcha = hcaptcha || new Promise((ok, fail) => {
-  if (window.hcaptcha) return ok(window.hcaptcha);
-  // hCaptcha calls back a global by name: this one lives until it is called.
-  const cb = '__letterboxHcaptchaLoaded';
-  window[cb] = () => { delete window[cb]; ok(window.hcaptcha); };
-  const script = h('script', { src: `https://js.hcaptcha.com/1/api.js?render=explicit&hl=${lang}&onload=${cb}` });
-  script.onerror = () => { hcaptcha = null; fail(); };
-  document.head.append(script);
+// hCaptcha's script calls back a global by name (cb), deleted once called.
+const load = (src, cb) => defs[src] || (defs[src] = new Promise((ok, fail) => {
+  if (cb) window[cb] = () => { delete window[cb]; ok(); };
+  document.head.append(Object.assign(h('script', { src }), { onload: !cb && ok, onerror: () => { delete defs[src]; fail(); } }));
 }));
 // {el, focus, token(), reset()}, or null: the form has no captcha.
 function captchaFor(def, t, lang) {
@@ -68,8 +64,9 @@ function captchaFor(def, t, lang) {
   }
   const el = h('div', { class: 'lb-f', tabindex: -1 });
   let id = null;
-  loadHcaptcha(lang).then((api) => { id = api.render(el, { sitekey: c.sitekey, hl: lang }); },
-    () => el.append(h('p', { role: 'alert' }, t.failed)));
+  const cb = '__letterboxHcaptchaLoaded';
+  Promise.resolve(window.hcaptcha || load(`https://js.hcaptcha.com/1/api.js?render=explicit&hl=${lang}&onload=${cb}`, cb))
+    .then(() => { id = window.hcaptcha.render(el, { sitekey: c.sitekey, hl: lang }); }, () => el.append(h('p', { role: 'alert' }, t.failed)));
   return { el, focus: el, token: () => (id == null ? '' : window.hcaptcha.getResponse(id)), reset: () => id != null && window.hcaptcha.reset(id) };
 }
 function control(name, p, id, o, help) {
@@ -117,7 +114,11 @@ function build(root, def, o, action) {
     const label = text(p, 'title', o.lang) || name;
     const about = text(p, 'description', o.lang);
     const help = about && h('p', { class: 'lb-help', id: id + 'h' }, about);
-    if ((p['x-widget'] || 'textarea') !== 'textarea') continue; // no file uploads here yet
+    if (p['x-widget'] === 'attachments') {
+      const box = form.appendChild(h('div', { class: 'lb-f' }));
+      load(new URL('letterbox-files.js', SRC)).then(() => Letterbox.files(box, name, p, label, help, o.lang, h), () => box.append(o.t.failed));
+    }
+    if ((p['x-widget'] || 'textarea') !== 'textarea') continue;
     if (p.type === 'array') {
       form.append(listField(form, name, p, label, help, o));
       continue;
@@ -161,7 +162,7 @@ function showErrors(ctx, errors) {
   }
   const stray = [];
   const shown = [];
-  for (const { field, message } of errors) {
+  for (const { field, message } of form.lbFiles ? form.lbFiles.errors(errors, shown) : errors) {
     // "/links/1" is the second link sent: the second filled-in input named links.
     const [, name, i] = field.split('/');
     const named = [...form.elements].filter((e) => e.name === name && e.type !== 'hidden');
@@ -189,11 +190,12 @@ async function send(ctx) {
   let body = {};
   try {
     const { schema } = await ctx.load();
+    const wait = form.lbFiles && await form.lbFiles.ready(say);
     const data = collect(form, schema.properties, ctx.captcha);
     ctx.success = pick((schema['x-letterbox'] || {}).success, lang) || t.thanks;
-    if (ctx.captcha && !data['h-captcha-response']) {
+    if (wait || (ctx.captcha && !data['h-captcha-response'])) {
       code = 400;
-      body = { title: t.human, errors: [{ field: '/h-captcha-response', message: t.human }] };
+      body = wait || { title: t.human, errors: [{ field: '/h-captcha-response', message: t.human }] };
     } else {
       say(t.sending, '');
       // One key until a definite answer: a retry never stores a second copy.

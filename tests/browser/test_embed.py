@@ -310,6 +310,7 @@ def test_a_form_can_be_completed_with_the_keyboard_alone(demo_stack: LocalStack,
     keyboard.type("https://example.org/two")
     keyboard.press("Tab")
     keyboard.press("Tab")
+    tab_to("Files")  # a file is chosen with the keyboard through this input (Enter or Space opens the picker)
     tab_to("Your name or group")
     tab_to("Email")
     consent = tab_to("The organizers may publish this report")
@@ -492,7 +493,9 @@ def test_two_forms_on_one_page_keep_to_themselves(demo_stack: LocalStack, page: 
     assert problems == {"duplicates": [], "strays": []}
     for form in forms.all():
         expect(form.get_by_role("status")).to_have_count(1)
-        expect(form.locator("[aria-live=polite]")).to_have_count(1)
+        # The outcome's, and the file field's own (what happens to each file).
+        expect(form.locator("[aria-live=polite]")).to_have_count(2)
+        expect(form.get_by_role("progressbar")).to_have_count(0)
     letter = forms.filter(has=page.get_by_role("heading", name="Прислать копию письма"))
     letter.get_by_role("button", name="Отправить копию").click()
     expect(letter.get_by_role("status")).to_have_text("Подтвердите, что вы человек.")
