@@ -468,6 +468,10 @@ def test_per_form_origins_override_the_default(client: Client, monkeypatch: pyte
     assert post_json(client, {}, form="letter-copy", Origin="https://letters.example").status_code == 400
 
 
+def test_debug_is_off_so_no_stack_trace_can_reach_a_caller() -> None:
+    assert app.debug is False
+
+
 def test_health(client: Client) -> None:
     response = client.http.get("/health")
     assert response.status_code == 200
