@@ -47,7 +47,7 @@ def form_definition(form: str) -> Response:
 def submit(form: str) -> Response:
     def respond(lang: str) -> Response:
         accepted = runtime.submission_service().submit(_submit_request(form), lang)
-        return web.accepted_response(accepted, wants_html(_headers()), lang, {})
+        return web.accepted_response(accepted, wants_html(_headers()), lang)
 
     return _answer(form, respond)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -30,6 +31,20 @@ class FormOptions:
     safe_fields: tuple[str, ...] | None = None
     # None follows LETTERBOX_CAPTCHA; False lets a form work without JavaScript, where no captcha can run.
     captcha: bool | None = None
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return origin is not None and origin.lower() in self.origins
+
+    def allows_page(self, url: str | None) -> bool:
+        """A URL on one of the form's sites: where a redirect or a link back may lead."""
+        if not url:
+            return False
+        parts = urlsplit(url)
+        return self.allows_origin(f"{parts.scheme}://{parts.netloc}")
+
+    @functools.cached_property
+    def hostnames(self) -> frozenset[str]:
+        return frozenset(urlsplit(origin).hostname or "" for origin in self.origins)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from . import ids, problems
 from .attachments import AttachmentStore, UploadedFile, rules_for
@@ -41,7 +41,7 @@ class SubmitRequest:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return media_type(self.headers)
 
     @property
     def origin(self) -> str | None:
@@ -64,15 +64,14 @@ class ParsedBody:
     next_url: str | None
 
 
-def origin_allowed(options: FormOptions, origin: str | None) -> bool:
-    """Browsers always send Origin on cross-site POSTs; other clients may omit it."""
-    return origin is None or origin.lower() in options.origins
+def media_type(headers: Mapping[str, str]) -> str:
+    """The Content-Type without its parameters (charset, boundary), in lower case."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def wants_html(headers: Mapping[str, str]) -> bool:
     """A plain HTML form post (no script) gets pages and redirects, not JSON."""
-    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    return content_type == FORM_TYPE and JSON_TYPE not in headers.get("accept", "")
+    return media_type(headers) == FORM_TYPE and JSON_TYPE not in headers.get("accept", "")
 
 
 class SubmissionService:
@@ -100,7 +99,8 @@ class SubmissionService:
             self._forms, self._settings, request, (JSON_TYPE, FORM_TYPE), self._settings.max_body_bytes
         )
         parsed = self._parse(form, request)
-        next_url = _allowed_next(options, parsed.next_url)
+        # Only to pages of the form's own sites: never an open redirect.
+        next_url = parsed.next_url if options.allows_page(parsed.next_url) else None
         if parsed.honeypot_filled:
             # Bots get the answer people get, and nothing is stored.
             return Accepted(ids.new_submission_id(self._clock()), form.name, next_url)
@@ -151,9 +151,7 @@ class SubmissionService:
         fields = (
             parse_json_object(request.body) if request.content_type == JSON_TYPE else _form_fields(form, request.body)
         )
-        token = fields.pop("h-captcha-response", "") or fields.pop("g-recaptcha-response", "")
-        for name in CAPTCHA_FIELDS:
-            fields.pop(name, None)
+        token = next((t for t in [fields.pop(name, "") for name in CAPTCHA_FIELDS] if t), "")
         honeypot = fields.pop(HONEYPOT_FIELD, "")
         next_url = fields.pop(NEXT_FIELD, None)
         # Other underscore fields are conventions of form services (_subject...) we do not keep.
@@ -188,7 +186,7 @@ class SubmissionService:
     def _hostname_allowed(self, options: FormOptions, hostname: str) -> bool:
         if hostname == TEST_KEY_HOSTNAME:
             return self._settings.uses_test_captcha_keys and not self._settings.is_production
-        return hostname.lower() in {urlsplit(origin).hostname for origin in options.origins}
+        return hostname.lower() in options.hostnames
 
     def _store_record(
         self,
@@ -235,7 +233,8 @@ def admit(
     """The checks every POST passes first, cheapest first: form, origin, type, size."""
     form = find_form(forms, request.form)
     options = settings.options_for(form.name)
-    if not origin_allowed(options, request.origin):
+    # Browsers always send Origin on cross-site POSTs; other clients may omit it.
+    if request.origin is not None and not options.allows_origin(request.origin):
         raise problems.OriginNotAllowed()
     if request.content_type not in content_types:
         raise problems.UnsupportedMediaType()
@@ -263,16 +262,6 @@ def _form_fields(form: FormDefinition, body: bytes) -> dict[str, Any]:
     special = {name: values[-1] for name, values in raw.items() if name.startswith("_") or name in CAPTCHA_FIELDS}
     fields = {name: values for name, values in raw.items() if name not in special}
     return {**coerce_form_fields(form, fields), **special}
-
-
-def _allowed_next(options: FormOptions, next_url: str | None) -> str | None:
-    """Only redirect to pages of the form's own sites: never an open redirect."""
-    if not next_url:
-        return None
-    parts = urlsplit(next_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return next_url if f"{parts.scheme}://{parts.netloc}".lower() in options.origins else None
 
 
 def _idempotency_token(form: str, key: str | None) -> bytes | None:

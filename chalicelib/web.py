@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from chalice.app import Response
 
@@ -26,7 +25,7 @@ Headers = dict[str, str | list[str]]
 def cors_headers(options: FormOptions, origin: str | None) -> Headers:
     """Echo Origin only when allowed; Vary so caches never mix answers for two sites."""
     headers: Headers = {"Vary": "Origin"}
-    if origin and origin.lower() in options.origins:
+    if origin is not None and options.allows_origin(origin):
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
     return headers
@@ -58,8 +57,8 @@ def html_response(status: int, html: str, headers: Mapping[str, str | list[str]]
     return Response(body=html, status_code=status, headers={"Content-Type": HTML_TYPE, **(headers or {})})
 
 
-def accepted_response(accepted: Accepted, html: bool, lang: str, headers: Mapping[str, str | list[str]]) -> Response:
-    extra = {**headers, "Idempotent-Replayed": "true"} if accepted.replayed else dict(headers)
+def accepted_response(accepted: Accepted, html: bool, lang: str) -> Response:
+    extra: Headers = {"Idempotent-Replayed": "true"} if accepted.replayed else {}
     if html:
         # Relative, so it resolves under any API Gateway stage prefix.
         location = accepted.next_url or f"thanks?lang={lang}"
@@ -92,10 +91,7 @@ def thanks_response(form: FormDefinition | None, lang: str, referer: str | None,
 
 def allowed_back_url(options: FormOptions, url: str | None) -> str | None:
     """A link back to the supporter's page, only to a site on the form's allow-list."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return url if f"{parts.scheme}://{parts.netloc}".lower() in options.origins else None
+    return url if options.allows_page(url) else None
 
 
 def form_list(forms: Iterable[FormDefinition]) -> dict[str, Any]:
