@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .forms import FormDefinition
-from .storage import StorageUnavailable
+from .storage import StorageUnavailable, error_code, is_missing, read_object
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -117,9 +117,9 @@ class AttachmentStore:
         try:
             head = self._s3.head_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
-            if str(error.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey", "NotFound"):
+            if is_missing(error):
                 return None
-            raise StorageUnavailable(f"head: {error.response.get('Error', {}).get('Code', '')}") from None
+            raise StorageUnavailable(f"head: {error_code(error)}") from None
         except BotoCoreError as error:
             raise StorageUnavailable(f"head: {type(error).__name__}") from None
         return UploadedFile(
@@ -159,10 +159,11 @@ class AttachmentStore:
                 log.warning("could not delete an orphaned attachment: %s", type(error).__name__)
 
     def read(self, key: str) -> bytes:
-        try:
-            return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except (ClientError, BotoCoreError) as error:
-            raise StorageUnavailable(f"get attachment: {type(error).__name__}") from None
+        content = read_object(self._s3, self._bucket, key)
+        if content is None:
+            # Kept copies are never deleted before their submission: retry, and let the alarm tell.
+            raise StorageUnavailable(f"attachment missing: {key}")
+        return content
 
     def download_link(self, key: str, expires_seconds: int) -> str:
         return self._s3.generate_presigned_url(

@@ -25,7 +25,7 @@ from .forms import FormRegistry
 from .mailer import PermanentSendError, SendError, SesMailer
 from .notification import FileContent, FileLink, Files, Submission, render_notification
 from .settings import FormOptions, Settings
-from .storage import ALREADY_EXISTS, StorageUnavailable
+from .storage import ALREADY_EXISTS, StorageUnavailable, error_code, read_object
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -113,16 +113,11 @@ class Notifier:
         return Files(linked=links, linked_bytes=total)
 
     def _load(self, stored: StoredObject) -> Submission | None:
-        try:
-            raw = self._s3.get_object(Bucket=self._settings.bucket, Key=stored.key)["Body"].read()
-        except ClientError as error:
-            if _code(error) in ("NoSuchKey", "404"):
-                # Deleted before we got to it (retention, or by hand): nothing left to send.
-                log.warning("submission gone before notification key=%s", stored.key)
-                return None
-            raise StorageUnavailable(f"get: {_code(error)}") from None
-        except BotoCoreError as error:
-            raise StorageUnavailable(f"get: {type(error).__name__}") from None
+        raw = read_object(self._s3, self._settings.bucket, stored.key)
+        if raw is None:
+            # Deleted before we got to it (retention, or by hand): nothing left to send.
+            log.warning("submission gone before notification key=%s", stored.key)
+            return None
         return _parse_submission(raw, self._settings.bucket, stored.key)
 
     def _claim(self, submission_id: str) -> bool:
@@ -132,8 +127,8 @@ class Notifier:
             self._put_marker(submission_id, claim, IfNoneMatch="*")
             return True
         except ClientError as error:
-            if _code(error) not in ALREADY_EXISTS:
-                raise StorageUnavailable(f"claim: {_code(error)}") from None
+            if error_code(error) not in ALREADY_EXISTS:
+                raise StorageUnavailable(f"claim: {error_code(error)}") from None
         marker, etag = self._read_marker(submission_id)
         if marker.get("state") == "sent":
             log.info("notification already sent id=%s", submission_id)
@@ -145,9 +140,9 @@ class Notifier:
             # If-Match: of two attempts taking over at once, one wins.
             self._put_marker(submission_id, claim, IfMatch=etag)
         except ClientError as error:
-            if _code(error) in ALREADY_EXISTS:
+            if error_code(error) in ALREADY_EXISTS:
                 raise NotificationInFlight(submission_id) from None
-            raise StorageUnavailable(f"claim: {_code(error)}") from None
+            raise StorageUnavailable(f"claim: {error_code(error)}") from None
         return True
 
     def _confirm(self, submission_id: str, message_id: str) -> None:
@@ -155,7 +150,7 @@ class Notifier:
             self._put_marker(submission_id, json.dumps({"state": "sent", "at": self._now(), "ses": message_id}))
         except ClientError as error:
             # The email went out; the claim alone still stops a resend for CLAIM_LEASE.
-            log.error("could not confirm notification id=%s: %s", submission_id, _code(error))
+            log.error("could not confirm notification id=%s: %s", submission_id, error_code(error))
 
     def _release(self, submission_id: str) -> None:
         try:
@@ -209,7 +204,3 @@ def _parse_time(text: Any) -> datetime:
         return datetime.fromisoformat(str(text))
     except ValueError:
         return datetime.min.replace(tzinfo=UTC)
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))

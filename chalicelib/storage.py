@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 SUBMISSIONS_PREFIX = "submissions/"
 # S3 answers these when an object with the key exists or is being written.
 ALREADY_EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
 class StorageUnavailable(Exception):
@@ -60,8 +61,7 @@ class SubmissionStore:
                 IfNoneMatch="*",
             )
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in ALREADY_EXISTS:
+            if error_code(error) in ALREADY_EXISTS:
                 raise AlreadyStored(key) from None
             raise _unavailable("put", error) from None
         except BotoCoreError as error:
@@ -88,14 +88,29 @@ class SubmissionStore:
                     return submission_id
         return None
 
-    def read(self, key: str) -> bytes:
-        try:
-            return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except (ClientError, BotoCoreError) as error:
-            raise _unavailable("get", error) from None
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def is_missing(error: ClientError) -> bool:
+    """S3's "no such object" (a HEAD has no body, so only its status says so)."""
+    return error_code(error) in MISSING
+
+
+def read_object(s3: S3Client, bucket: str, key: str) -> bytes | None:
+    """The object's bytes; None when there is no such object."""
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if is_missing(error):
+            return None
+        raise _unavailable("get", error) from None
+    except BotoCoreError as error:
+        raise _unavailable("get", error) from None
 
 
 def _unavailable(action: str, error: Exception) -> StorageUnavailable:
-    code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+    code = error_code(error) if isinstance(error, ClientError) else ""
     log.warning("storage %s failed: %s %s", action, type(error).__name__, code)
     return StorageUnavailable(f"{action}: {type(error).__name__} {code}".strip())
