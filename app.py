@@ -46,8 +46,9 @@ def form_definition(form: str) -> Response:
 @app.route("/forms/{form}/submissions", methods=["POST"], content_types=["*/*"])
 def submit(form: str) -> Response:
     def respond(lang: str) -> Response:
-        accepted = runtime.submission_service().submit(_submit_request(form), lang)
-        return web.accepted_response(accepted, wants_html(_headers()), lang)
+        request = _submit_request(form)
+        accepted = runtime.submission_service().submit(request, lang)
+        return web.accepted_response(accepted, wants_html(request.headers), lang)
 
     return _answer(form, respond)
 
