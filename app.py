@@ -8,13 +8,14 @@ from collections.abc import Callable
 
 from chalice.app import Chalice, Request, Response, SQSEvent
 
-from chalicelib import runtime, web
-from chalicelib.batch import QueueRecord, process_batch
-from chalicelib.logsafe import error_summary
-from chalicelib.messages import LANGUAGES, negotiate_language
-from chalicelib.problems import InternalError, Problem
-from chalicelib.settings import ConfigError
-from chalicelib.submissions import SubmitRequest, wants_html
+from chalicelib import runtime
+from chalicelib.core.logsafe import error_summary
+from chalicelib.core.settings import ConfigError
+from chalicelib.intake import responses as web
+from chalicelib.intake.problems import InternalError, Problem
+from chalicelib.intake.submissions import SubmitRequest, wants_html
+from chalicelib.intake.texts import LANGUAGES, negotiate_language
+from chalicelib.notify.batch import QueueRecord, process_batch
 
 app = Chalice(app_name="letterbox")
 app.log.setLevel(logging.INFO)

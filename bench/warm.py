@@ -151,8 +151,9 @@ def _measure(captcha: bool, samples: int, requests: int, verify_url: str | None)
 
     import app as letterbox
     from bench.baseline_app import app as baseline
-    from chalicelib import ids, runtime
-    from chalicelib.storage import submission_key
+    from chalicelib import runtime
+    from chalicelib.core import ids
+    from chalicelib.core.storage import submission_key
 
     s3 = runtime.s3_client()
     ses = runtime.ses_client()

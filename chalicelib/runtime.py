@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING
 import urllib3
 from botocore.config import Config
 
-from . import aws
-from .attachments import AttachmentStore
-from .batch import BatchSettler
-from .captcha import CaptchaVerifier
-from .forms import FormRegistry
-from .mailer import SesMailer
-from .notifier import Notifier
-from .secrets import with_secrets
-from .settings import ConfigError, Settings
-from .storage import SubmissionStore
-from .submissions import SubmissionService
-from .uploads import UploadService
+from chalicelib.core import aws
+from chalicelib.core.attachments import AttachmentStore
+from chalicelib.core.forms import FormRegistry
+from chalicelib.core.settings import ConfigError, Settings
+from chalicelib.core.ssm_secrets import with_secrets
+from chalicelib.core.storage import SubmissionStore
+from chalicelib.intake.captcha import CaptchaVerifier
+from chalicelib.intake.submissions import SubmissionService
+from chalicelib.intake.uploads import UploadService
+from chalicelib.notify.batch import BatchSettler
+from chalicelib.notify.mailer import SesMailer
+from chalicelib.notify.notifier import Notifier
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

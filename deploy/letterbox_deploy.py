@@ -12,7 +12,7 @@ destroy  runs `chalice delete`, deletes the stack and the secret it stored; the 
          every submission) is kept unless --delete-data is given.
 
 No ReportBatchItemFailures is switched on for the notify mapping: the handler does not rely
-on it (chalicelib/batch.py deletes the records that succeeded itself, then raises).
+on it (chalicelib/notify/batch.py deletes the records that succeeded itself, then raises).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
-from chalicelib.settings import (
+from chalicelib.core.settings import (
     HCAPTCHA_TEST_SECRET,
     HCAPTCHA_TEST_SITEKEY,
     PRODUCTION_STAGES,

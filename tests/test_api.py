@@ -484,7 +484,7 @@ def test_an_unexpected_error_is_a_500_problem_without_details(
     def explode(*_args: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("chalicelib.submissions.validate", explode)
+    monkeypatch.setattr("chalicelib.intake.submissions.validate", explode)
     app.log.addHandler(caplog.handler)  # chalice's app logger does not propagate to the root
 
     try:

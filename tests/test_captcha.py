@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import urllib3
 
-from chalicelib.captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
+from chalicelib.intake.captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
 from devstack.siteverify import TEST_SECRET, TEST_TOKEN, SiteverifyServer
 
 TEST_SITEKEY = "10000000-ffff-ffff-ffff-000000000001"

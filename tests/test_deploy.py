@@ -8,7 +8,7 @@
 - the stack step against moto's CloudFormation (create, nothing to change, update), on a small
   template: moto cannot create infra/template.yaml itself (no AWS::SQS::QueuePolicy), so the
   whole deploy and destroy run against moto with the stack applied by devstack's loader;
-- the hCaptcha secret from SSM (chalicelib/secrets.py) against moto's SSM.
+- the hCaptcha secret from SSM (chalicelib/core/ssm_secrets.py) against moto's SSM.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ from botocore.stub import Stubber
 from chalice.test import Client
 
 from app import app, notify
-from chalicelib import aws, runtime
-from chalicelib.batch import BatchPartiallyFailed
-from chalicelib.secrets import with_secrets
-from chalicelib.settings import ConfigError
+from chalicelib import runtime
+from chalicelib.core import aws
+from chalicelib.core.settings import ConfigError
+from chalicelib.core.ssm_secrets import with_secrets
+from chalicelib.notify.batch import BatchPartiallyFailed
 from deploy import chalice_cli, policies, stage_config
 from deploy.letterbox_deploy import (
     BUCKET_NAME,
@@ -428,7 +429,7 @@ def recorder(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     session = botocore.session.get_session()
     calls = CallRecorder()
     session.register("before-parameter-build", calls)
-    # chalicelib.aws makes its session with this call, again after every runtime.reset().
+    # chalicelib.core.aws makes its session with this call, again after every runtime.reset().
     monkeypatch.setattr(aws, "_new_session", lambda: session)
     runtime.reset()
     yield calls

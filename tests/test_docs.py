@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chalicelib.forms import FormRegistry
+from chalicelib.core.forms import FormRegistry
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.events import MalformedEvent, StoredObject, created_objects
+from chalicelib.notify.s3_events import MalformedEvent, StoredObject, created_objects
 
 EVENT = json.loads((Path(__file__).parent / "events" / "s3-object-created.json").read_text())
 

@@ -11,8 +11,9 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import forms, runtime
-from chalicelib.forms import FormRegistry
+from chalicelib import runtime
+from chalicelib.core import forms
+from chalicelib.core.forms import FormRegistry
 from tests.conftest import CAMPAIGN_ORIGIN, TEST_TOKEN, stored_objects
 
 PETITION = {

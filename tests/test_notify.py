@@ -18,8 +18,8 @@ from chalice.test import Client
 
 from app import app, notify
 from chalicelib import runtime
-from chalicelib.events import StoredObject
-from chalicelib.notifier import NotificationInFlight, Notifier, Outcome
+from chalicelib.notify.notifier import NotificationInFlight, Notifier, Outcome
+from chalicelib.notify.s3_events import StoredObject
 from devstack.infra import apply_template
 from devstack.worker import Outbox, QueueWorker
 from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_TOKEN

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chalicelib.settings import HCAPTCHA_TEST_SECRET, HCAPTCHA_TEST_SITEKEY, ConfigError, Settings
+from chalicelib.core.settings import HCAPTCHA_TEST_SECRET, HCAPTCHA_TEST_SITEKEY, ConfigError, Settings
 
 BASE = {
     "LETTERBOX_BUCKET": "bucket",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import FilePayload, Locator, Page, Request, Route, expect
 
-from chalicelib.messages import message
+from chalicelib.intake.texts import message
 from devstack.stack import LocalStack
 from tests.browser.support import (
     RENDER,

@@ -16,8 +16,8 @@ from urllib.parse import quote, unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .forms import FormDefinition
-from .storage import StorageUnavailable, error_code, is_missing, read_object
+from chalicelib.core.forms import FormDefinition
+from chalicelib.core.storage import StorageUnavailable, error_code, is_missing, read_object
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from .storage import SUBMISSIONS_PREFIX
+from chalicelib.core.storage import SUBMISSIONS_PREFIX
 
 
 class MalformedEvent(Exception):

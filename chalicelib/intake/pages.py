@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from .forms import FormDefinition
-from .messages import message
-from .validation import FieldError
+from chalicelib.core.forms import FormDefinition
+from chalicelib.intake.texts import message
+from chalicelib.intake.validation import FieldError
 
 STYLE = (
     "body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}"

@@ -6,14 +6,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import ids, problems
-from .attachments import UPLOAD_EXPIRY_SECONDS, AttachmentStore, clean_name, rules_for
-from .forms import FormRegistry
-from .messages import message
-from .settings import Settings
-from .storage import StorageUnavailable
-from .submissions import JSON_TYPE, SubmitRequest, admit, parse_json_object
-from .validation import FieldError
+from chalicelib.core import ids
+from chalicelib.core.attachments import UPLOAD_EXPIRY_SECONDS, AttachmentStore, clean_name, rules_for
+from chalicelib.core.forms import FormRegistry
+from chalicelib.core.settings import Settings
+from chalicelib.core.storage import StorageUnavailable
+from chalicelib.intake import problems
+from chalicelib.intake.submissions import JSON_TYPE, SubmitRequest, admit, parse_json_object
+from chalicelib.intake.texts import message
+from chalicelib.intake.validation import FieldError
 
 # A file's name, type and size: a few hundred bytes at most.
 MAX_UPLOAD_REQUEST_BYTES = 4096

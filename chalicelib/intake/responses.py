@@ -8,12 +8,12 @@ from typing import Any
 
 from chalice.app import Response
 
-from .forms import FormDefinition
-from .messages import LANGUAGES
-from .pages import problem_page, thanks_page
-from .problems import Problem
-from .settings import FormOptions, Settings
-from .submissions import Accepted
+from chalicelib.core.forms import FormDefinition
+from chalicelib.core.settings import FormOptions, Settings
+from chalicelib.intake.pages import problem_page, thanks_page
+from chalicelib.intake.problems import Problem
+from chalicelib.intake.submissions import Accepted
+from chalicelib.intake.texts import LANGUAGES
 
 ALLOWED_REQUEST_HEADERS = "Content-Type, Accept, Accept-Language, Idempotency-Key"
 PREFLIGHT_MAX_AGE = "600"

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .forms import FormDefinition
-from .messages import message
+from chalicelib.core.forms import FormDefinition
+from chalicelib.intake.texts import message
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

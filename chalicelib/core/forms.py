@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 # Next to chalicelib/ both in the repository and in the deployment package.
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 FORM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 

@@ -12,9 +12,9 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any
 
-from .attachments import StoredAttachment
-from .forms import FormDefinition
-from .settings import FormOptions
+from chalicelib.core.attachments import StoredAttachment
+from chalicelib.core.forms import FormDefinition
+from chalicelib.core.settings import FormOptions
 
 SUBJECT_VALUE_LIMIT = 60
 SUBJECT_LIMIT = 150

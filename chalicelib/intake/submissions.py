@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import ids, problems
-from .attachments import AttachmentStore, UploadedFile, rules_for
-from .captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
-from .forms import FormDefinition, FormRegistry
-from .messages import message
-from .settings import FormOptions, Settings
-from .storage import AlreadyStored, StorageUnavailable, SubmissionStore
-from .validation import FieldError, apply_defaults, coerce_form_fields, validate
+from chalicelib.core import ids
+from chalicelib.core.attachments import AttachmentStore, UploadedFile, rules_for
+from chalicelib.core.forms import FormDefinition, FormRegistry
+from chalicelib.core.settings import FormOptions, Settings
+from chalicelib.core.storage import AlreadyStored, StorageUnavailable, SubmissionStore
+from chalicelib.intake import problems
+from chalicelib.intake.captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
+from chalicelib.intake.texts import message
+from chalicelib.intake.validation import FieldError, apply_defaults, coerce_form_fields, validate
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws
-from .settings import ConfigError
+from chalicelib.core import aws
+from chalicelib.core.settings import ConfigError
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient

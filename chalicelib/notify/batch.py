@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .events import MalformedEvent, created_objects
-from .logsafe import error_summary
-from .mailer import PermanentSendError, TransientSendError
-from .notifier import NotificationInFlight, Notifier, UnusableSubmission
-from .storage import StorageUnavailable, submission_id_from_key
+from chalicelib.core.logsafe import error_summary
+from chalicelib.core.storage import StorageUnavailable, submission_id_from_key
+from chalicelib.notify.mailer import PermanentSendError, TransientSendError
+from chalicelib.notify.notifier import NotificationInFlight, Notifier, UnusableSubmission
+from chalicelib.notify.s3_events import MalformedEvent, created_objects
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .messages import message
-from .validation import FieldError
+from chalicelib.intake.texts import message
+from chalicelib.intake.validation import FieldError
 
 PROBLEM_TYPE_PREFIX = "urn:letterbox:problem:"
 

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .attachments import AttachmentStore, attachment_records
-from .events import StoredObject
-from .forms import FormRegistry
-from .mailer import PermanentSendError, SendError, SesMailer
-from .notification import FileContent, FileLink, Files, Submission, render_notification
-from .settings import FormOptions, Settings
-from .storage import ALREADY_EXISTS, StorageUnavailable, error_code, read_object
+from chalicelib.core.attachments import AttachmentStore, attachment_records
+from chalicelib.core.forms import FormRegistry
+from chalicelib.core.settings import FormOptions, Settings
+from chalicelib.core.storage import ALREADY_EXISTS, StorageUnavailable, error_code, read_object
+from chalicelib.notify.mailer import PermanentSendError, SendError, SesMailer
+from chalicelib.notify.rendering import FileContent, FileLink, Files, Submission, render_notification
+from chalicelib.notify.s3_events import StoredObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

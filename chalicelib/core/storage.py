@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import ids
+from chalicelib.core import ids
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

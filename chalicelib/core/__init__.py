@@ -1,0 +1,1 @@
+"""What both functions share: settings, AWS clients, forms, ids and storage."""
