@@ -13,7 +13,7 @@ from chalicelib.core.logsafe import error_summary
 from chalicelib.core.settings import ConfigError
 from chalicelib.intake import responses as web
 from chalicelib.intake.problems import InternalError, Problem
-from chalicelib.intake.submissions import SubmitRequest, wants_html
+from chalicelib.intake.request import SubmitRequest, wants_html
 from chalicelib.intake.texts import LANGUAGES, negotiate_language
 from chalicelib.notify.batch import QueueRecord, process_batch
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,13 +16,12 @@ from chalicelib.core.settings import FormOptions, Settings
 from chalicelib.core.storage import AlreadyStored, StorageUnavailable, SubmissionStore
 from chalicelib.intake import problems
 from chalicelib.intake.captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
+from chalicelib.intake.request import FORM_TYPE, JSON_TYPE, SubmitRequest, admit, find_form, parse_json_object
 from chalicelib.intake.texts import message
 from chalicelib.intake.validation import FieldError, apply_defaults, coerce_form_fields, validate
 
 log = logging.getLogger(__name__)
 
-JSON_TYPE = "application/json"
-FORM_TYPE = "application/x-www-form-urlencoded"
 CAPTCHA_FIELDS = ("h-captcha-response", "g-recaptcha-response")
 HONEYPOT_FIELD = "_gotcha"
 NEXT_FIELD = "_next"
@@ -31,22 +29,6 @@ NEXT_FIELD = "_next"
 TEST_KEY_HOSTNAME = "dummy-key-pass"
 # A retry after midnight (UTC) may find its first attempt on the day before.
 IDEMPOTENCY_LOOKBACK = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class SubmitRequest:
-    form: str
-    headers: Mapping[str, str]  # names in lower case
-    body: bytes
-    source_ip: str | None = None
-
-    @property
-    def content_type(self) -> str:
-        return media_type(self.headers)
-
-    @property
-    def origin(self) -> str | None:
-        return self.headers.get("origin")
 
 
 @dataclass(frozen=True)
@@ -63,16 +45,6 @@ class ParsedBody:
     captcha_token: str
     honeypot_filled: bool
     next_url: str | None
-
-
-def media_type(headers: Mapping[str, str]) -> str:
-    """The Content-Type without its parameters (charset, boundary), in lower case."""
-    return headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def wants_html(headers: Mapping[str, str]) -> bool:
-    """A plain HTML form post (no script) gets pages and redirects, not JSON."""
-    return media_type(headers) == FORM_TYPE and JSON_TYPE not in headers.get("accept", "")
 
 
 class SubmissionService:
@@ -219,39 +191,6 @@ class SubmissionService:
                 self._attachments.forget(kept)
             raise problems.ServiceUnavailable("storage_unavailable") from None
         log.info("submission stored form=%s id=%s", form.name, submission_id)
-
-
-def find_form(forms: FormRegistry, name: str) -> FormDefinition:
-    form = forms.get(name)
-    if form is None:
-        raise problems.FormNotFound()
-    return form
-
-
-def admit(
-    forms: FormRegistry, settings: Settings, request: SubmitRequest, content_types: tuple[str, ...], max_bytes: int
-) -> tuple[FormDefinition, FormOptions]:
-    """The checks every POST passes first, cheapest first: form, origin, type, size."""
-    form = find_form(forms, request.form)
-    options = settings.options_for(form.name)
-    # Browsers always send Origin on cross-site POSTs; other clients may omit it.
-    if request.origin is not None and not options.allows_origin(request.origin):
-        raise problems.OriginNotAllowed()
-    if request.content_type not in content_types:
-        raise problems.UnsupportedMediaType()
-    if len(request.body) > max_bytes:
-        raise problems.BodyTooLarge(max_bytes)
-    return form, options
-
-
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        raise problems.BadRequest("bad_json") from None
-    if not isinstance(parsed, dict):
-        raise problems.BadRequest("bad_json")
-    return parsed
 
 
 def _form_fields(form: FormDefinition, body: bytes) -> dict[str, Any]:

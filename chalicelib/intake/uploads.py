@@ -12,7 +12,7 @@ from chalicelib.core.forms import FormRegistry
 from chalicelib.core.settings import Settings
 from chalicelib.core.storage import StorageUnavailable
 from chalicelib.intake import problems
-from chalicelib.intake.submissions import JSON_TYPE, SubmitRequest, admit, parse_json_object
+from chalicelib.intake.request import JSON_TYPE, SubmitRequest, admit, parse_json_object
 from chalicelib.intake.texts import message
 from chalicelib.intake.validation import FieldError
 
