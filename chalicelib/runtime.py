@@ -1,86 +1,105 @@
 """The running service, built once per process on first use.
 
-Importing app.py builds nothing: no settings read, no AWS client created.
+Importing app.py builds nothing: no settings read, no AWS client created. Each getter imports
+what it builds, so the notify function never loads the intake package (nor jsonschema), and
+the API function loads the notify package only if it ever needs it.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING
-
-import urllib3
-from botocore.config import Config
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.core import aws
-from chalicelib.core.attachments import AttachmentStore
-from chalicelib.core.forms import FormRegistry
 from chalicelib.core.settings import ConfigError, Settings
 from chalicelib.core.ssm_secrets import with_secrets
-from chalicelib.core.storage import SubmissionStore
-from chalicelib.intake.captcha import CaptchaVerifier
-from chalicelib.intake.submissions import SubmissionService
-from chalicelib.intake.uploads import UploadService
-from chalicelib.notify.batch import BatchSettler
-from chalicelib.notify.mailer import SesMailer
-from chalicelib.notify.notifier import Notifier
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
+    from chalicelib.core.attachments import AttachmentStore
+    from chalicelib.core.forms import FormRegistry
+    from chalicelib.intake.api import HttpApi
+    from chalicelib.intake.submissions import SubmissionService
+    from chalicelib.intake.uploads import UploadService
+    from chalicelib.notify.batch import BatchSettler
+    from chalicelib.notify.mailer import SesMailer
+    from chalicelib.notify.notifier import Notifier
 
-@functools.cache
+Built = TypeVar("Built")
+# Every getter below, in the order they were defined: reset() forgets them all.
+_GETTERS: list[functools._lru_cache_wrapper[Any]] = []
+
+
+def _built_once(getter: Callable[[], Built]) -> Callable[[], Built]:
+    cached = functools.cache(getter)
+    _GETTERS.append(cached)
+    return cached
+
+
+@_built_once
 def settings() -> Settings:
     return Settings.from_env(with_secrets(os.environ))
 
 
-@functools.cache
+@_built_once
 def forms() -> FormRegistry:
+    from chalicelib.core.forms import FormRegistry
+
     # Validators are built by submission_service(): the notify function needs labels, not jsonschema.
     return FormRegistry.load(validators=False)
 
 
-@functools.cache
+@_built_once
 def s3_client() -> S3Client:
+    from botocore.config import Config
+
     # SigV4 for presigned URLs and POSTs: what every region accepts, and up to 7 days.
     s3: S3Client = aws.client("s3", aws.DEFAULT_CONFIG.merge(Config(signature_version="s3v4")))
     return s3
 
 
-@functools.cache
+@_built_once
 def ses_client() -> SESV2Client:
     ses: SESV2Client = aws.client("sesv2")
     return ses
 
 
-@functools.cache
+@_built_once
 def sqs_client() -> SQSClient:
     sqs: SQSClient = aws.client("sqs")
     return sqs
 
 
-@functools.cache
-def mailer() -> SesMailer:
-    sender = settings().sender
-    if not sender:
-        raise ConfigError("LETTERBOX_SENDER is not set: the verified address emails are sent from")
-    return SesMailer(ses_client(), sender)
+@_built_once
+def attachment_store() -> AttachmentStore:
+    from chalicelib.core.attachments import AttachmentStore
+
+    return AttachmentStore(s3_client(), settings().bucket)
 
 
-@functools.cache
-def notifier() -> Notifier:
-    return Notifier(s3_client(), settings(), forms(), mailer(), attachment_store())
+# The API function ------------------------------------------------------------------------------
 
 
-@functools.cache
-def batch_settler() -> BatchSettler:
-    return BatchSettler(sqs_client, settings().retry_delay_seconds)
+@_built_once
+def api() -> HttpApi:
+    from chalicelib.intake.api import HttpApi, Services
+
+    return HttpApi(Services(settings, forms, submission_service, upload_service))
 
 
-@functools.cache
+@_built_once
 def submission_service() -> SubmissionService:
+    import urllib3
+
+    from chalicelib.core.storage import SubmissionStore
+    from chalicelib.intake.captcha import CaptchaVerifier
+    from chalicelib.intake.submissions import SubmissionService
+
     config = settings()
     verifier = None
     if config.hcaptcha_secret and config.hcaptcha_sitekey:
@@ -95,19 +114,50 @@ def submission_service() -> SubmissionService:
     return SubmissionService(config, forms().with_validators(), store, verifier, attachment_store())
 
 
-@functools.cache
-def attachment_store() -> AttachmentStore:
-    return AttachmentStore(s3_client(), settings().bucket)
-
-
-@functools.cache
+@_built_once
 def upload_service() -> UploadService:
+    from chalicelib.intake.uploads import UploadService
+
     return UploadService(settings(), forms(), attachment_store())
+
+
+# The notify function ---------------------------------------------------------------------------
+
+
+def handle_notify_batch(records: Sequence[Mapping[str, Any]]) -> None:
+    """One Lambda SQS event's records: notify each, then settle the batch record by record."""
+    from chalicelib.notify.batch import QueueRecord, process_batch
+
+    result = process_batch([QueueRecord.from_lambda(record) for record in records], notifier())
+    batch_settler().settle(result)
+
+
+@_built_once
+def mailer() -> SesMailer:
+    from chalicelib.notify.mailer import SesMailer
+
+    sender = settings().sender
+    if not sender:
+        raise ConfigError("LETTERBOX_SENDER is not set: the verified address emails are sent from")
+    return SesMailer(ses_client(), sender)
+
+
+@_built_once
+def notifier() -> Notifier:
+    from chalicelib.notify.notifier import Notifier
+
+    return Notifier(s3_client(), settings(), forms(), mailer(), attachment_store())
+
+
+@_built_once
+def batch_settler() -> BatchSettler:
+    from chalicelib.notify.batch import BatchSettler
+
+    return BatchSettler(sqs_client, settings().retry_delay_seconds)
 
 
 def reset() -> None:
     """Forget everything built, so the next use reads the environment again (tests, reloads)."""
-    cached_getters = (settings, forms, s3_client, ses_client, sqs_client, mailer, notifier, batch_settler)
-    for cached in (*cached_getters, attachment_store, upload_service, submission_service):
+    for cached in _GETTERS:
         cached.cache_clear()
     aws.forget()

@@ -1,4 +1,4 @@
-"""What each function loads on its cold path: the notify function never needs jsonschema."""
+"""What each function loads on its cold path: the notify function never loads the intake package or jsonschema."""
 
 from __future__ import annotations
 
@@ -26,17 +26,30 @@ def loaded_after(code: str) -> set[str]:
     return set(json.loads(result.stdout.splitlines()[-1]))
 
 
-def test_importing_the_app_creates_nothing_and_loads_no_validator() -> None:
+def test_importing_the_app_creates_nothing_and_loads_neither_side() -> None:
     modules = loaded_after("import app")
 
-    assert "jsonschema" not in modules
     assert "chalicelib.runtime" in modules
-
-
-def test_the_notify_side_reads_forms_without_jsonschema() -> None:
-    modules = loaded_after("import app\nfrom chalicelib import runtime\nruntime.forms()\nruntime.notifier()")
-
+    assert not {name for name in modules if name.startswith(("chalicelib.intake", "chalicelib.notify"))}
     assert "jsonschema" not in modules
+
+
+def test_the_notify_function_never_reaches_the_intake_package_or_jsonschema() -> None:
+    event = json.dumps({"Records": []})
+    modules = loaded_after(
+        f"import app, json\napp.notify(json.loads({event!r}), None)\nfrom chalicelib import runtime\nruntime.notifier()"
+    )
+
+    assert "chalicelib.notify.notifier" in modules
+    assert not {name for name in modules if name.startswith("chalicelib.intake")}
+    assert "jsonschema" not in modules
+
+
+def test_the_api_function_never_loads_the_notify_package() -> None:
+    modules = loaded_after("import app\nfrom chalicelib import runtime\nruntime.api()\nruntime.submission_service()")
+
+    assert "chalicelib.intake.api" in modules
+    assert not {name for name in modules if name.startswith("chalicelib.notify")}
 
 
 def test_the_api_side_builds_its_validators_when_it_starts_serving() -> None:

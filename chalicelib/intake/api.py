@@ -1,0 +1,126 @@
+"""The API's routes behind app.py: each answers in the caller's language; any failure is a problem answer.
+
+app.py imports none of this at module level, so the notify function never loads the intake package.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalice.app import Request, Response
+
+from chalicelib.core.forms import FormRegistry
+from chalicelib.core.logsafe import error_summary
+from chalicelib.core.settings import ConfigError, Settings
+from chalicelib.intake import responses
+from chalicelib.intake.problems import InternalError, Problem
+from chalicelib.intake.request import SubmitRequest, find_form, wants_html
+from chalicelib.intake.submissions import SubmissionService
+from chalicelib.intake.texts import LANGUAGES, negotiate_language
+from chalicelib.intake.uploads import UploadService
+
+# The app's own logger (Chalice names it after the app and gives it a handler).
+log = logging.getLogger("letterbox")
+Respond = Callable[[str], Response]
+
+
+@dataclass(frozen=True)
+class Services:
+    """Getters, not built objects: a configuration error must become a 500 per request, not an import error."""
+
+    settings: Callable[[], Settings]
+    forms: Callable[[], FormRegistry]
+    submissions: Callable[[], SubmissionService]
+    uploads: Callable[[], UploadService]
+
+
+class HttpApi:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def health(self) -> Response:
+        return responses.json_response(200, {"status": "ok"})
+
+    def list_forms(self, request: Request) -> Response:
+        forms = self._services.forms
+        return self._answer(request, None, lambda _lang: responses.json_response(200, responses.form_list(forms())))
+
+    def form_definition(self, request: Request, form: str) -> Response:
+        def respond(_lang: str) -> Response:
+            definition = responses.public_definition(self._services.submissions().form(form), self._services.settings())
+            return responses.json_response(200, definition, {"Cache-Control": "public, max-age=300"})
+
+        return self._answer(request, form, respond)
+
+    def submit(self, request: Request, form: str) -> Response:
+        def respond(lang: str) -> Response:
+            submitted = submit_request(request, form)
+            accepted = self._services.submissions().submit(submitted, lang)
+            return responses.accepted_response(accepted, wants_html(submitted.headers), lang)
+
+        return self._answer(request, form, respond)
+
+    def create_upload(self, request: Request, form: str) -> Response:
+        def respond(lang: str) -> Response:
+            return responses.json_response(201, self._services.uploads().create(submit_request(request, form), lang))
+
+        return self._answer(request, form, respond)
+
+    def preflight(self, request: Request, form: str) -> Response:
+        def respond(_lang: str) -> Response:
+            find_form(self._services.forms(), form)
+            options = self._services.settings().options_for(form)
+            return responses.preflight_response(options, lower_headers(request).get("origin"), "POST, OPTIONS")
+
+        return self._answer(request, form, respond)
+
+    def thanks(self, request: Request, form: str) -> Response:
+        def respond(lang: str) -> Response:
+            requested = request.query_params.get("lang") if request.query_params else None
+            options = self._services.settings().options_for(form)
+            chosen = requested if requested in LANGUAGES else lang
+            referer = lower_headers(request).get("referer")
+            return responses.thanks_response(self._services.forms().get(form), chosen, referer, options)
+
+        return self._answer(request, form, respond)
+
+    def _answer(self, request: Request, form_name: str | None, respond: Respond) -> Response:
+        headers = lower_headers(request)
+        lang = negotiate_language(headers.get("accept-language"))
+        html = wants_html(headers)
+        try:
+            options = self._services.settings().options_for(form_name or "")
+        except ConfigError as error:
+            # The operator's mistake, named in the log; the caller learns only that it failed.
+            log.error("configuration error: %s", error)
+            return responses.problem_response(InternalError(), lang, html, {})
+        cors = responses.cors_headers(options, headers.get("origin"))
+        try:
+            response = respond(lang)
+        except Problem as problem:
+            form = self._services.forms().get(form_name or "")
+            back = responses.allowed_back_url(options, headers.get("referer"))
+            return responses.problem_response(problem, lang, html, cors, form, back)
+        except Exception as error:  # noqa: BLE001 (the last line of defence: a 500, never a traceback to the caller)
+            request_id = str(request.context.get("requestId", ""))
+            # The type and where, not the message: a message can quote submitted data.
+            log.error("unhandled error request_id=%s: %s", request_id, error_summary(error))
+            return responses.problem_response(InternalError(), lang, html, cors, request_id=request_id)
+        response.headers = {**cors, **response.headers}
+        return response
+
+
+def submit_request(request: Request, form: str) -> SubmitRequest:
+    body = request.raw_body
+    return SubmitRequest(
+        form=form,
+        headers=lower_headers(request),
+        body=body.encode() if isinstance(body, str) else (body or b""),
+        source_ip=request.context.get("identity", {}).get("sourceIp"),
+    )
+
+
+def lower_headers(request: Request) -> dict[str, str]:
+    return {name.lower(): value for name, value in request.headers.items()}
