@@ -37,6 +37,8 @@ class SiteverifyState:
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     requests: list[dict[str, str]] = field(default_factory=list)
     failing_status: int | None = None
+    # Answer with this status and the usual body: a proxy or a broken deploy in between.
+    answer_status: int = 200
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue_token(self, hostname: str, age: timedelta = timedelta(0)) -> str:
@@ -99,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(state.failing_status, {"error": "unavailable"})
             return
         fields = {name: values[-1] for name, values in parse_qs(raw, keep_blank_values=True).items()}
-        self._send(200, state.answer(fields))
+        self._send(state.answer_status, state.answer(fields))
 
     def _send(self, status: int, body: dict[str, object]) -> None:
         data = json.dumps(body).encode()

@@ -11,6 +11,7 @@ const T = {
     offline: 'Could not reach the server. What you typed is kept: check your connection and try again.',
     busy: 'The service is busy. What you typed is kept: try again soon.',
     failed: 'The form could not load. Reload the page to try again.', human: 'Please confirm that you are human.',
+    refused: 'This site is not allowed to send this form. Please tell the site\'s organizers.',
     test: 'Test captcha (local only)', testBox: 'I am human (hCaptcha cannot load offline)',
   },
   ru: {
@@ -19,6 +20,7 @@ const T = {
     offline: 'Нет связи с сервером. Введённое сохранено: проверьте связь и попробуйте ещё раз.',
     busy: 'Сервис занят. Введённое сохранено: попробуйте позже.',
     failed: 'Форма не загрузилась. Обновите страницу.', human: 'Подтвердите, что вы человек.',
+    refused: 'Этому сайту не разрешено отправлять эту форму. Сообщите организаторам сайта.',
     test: 'Тестовая капча (только локально)', testBox: 'Я человек (hCaptcha не грузится без сети)',
   },
 };
@@ -130,7 +132,7 @@ function build(root, def, o, action) {
     form.append(h('div', { class: 'lb-f' }, ...(p.type === 'boolean' ? [h('div', { class: 'lb-ck' }, input, tag), help] : [tag, help, input])));
   }
   // The honeypot: out of sight, out of the tab order, hidden from screen readers.
-  form.append(h('div', { class: 'lb-hp', 'aria-hidden': 'true' }, h('input', { name: '_gotcha', tabindex: -1 })),
+  form.append(h('div', { class: 'lb-hp', 'aria-hidden': 'true' }, h('input', { name: '_gotcha', tabindex: -1, autocomplete: 'off' })),
     h('div', { 'data-letterbox-captcha': true }), h('button', {}, pick((schema['x-letterbox'] || {}).submit, o.lang) || 'Send'));
   root.replaceChildren(form);
   return form;
@@ -246,7 +248,10 @@ function enhance(form) {
     return def;
   });
   form.addEventListener('submit', (ev) => { ev.preventDefault(); send(ctx); });
-  ctx.load().catch(() => {});
+  ctx.load().catch((code) => {
+    // The API lets any page read a refusal of its origin: say so before anyone types.
+    if (code === 403) { ctx.status.className = 'lb-status lb-bad'; ctx.status.textContent = t.refused; }
+  });
 }
 async function render(root) {
   const o = { lang: langOf(root) };
@@ -257,7 +262,7 @@ async function render(root) {
   try {
     enhance(build(root, await definition(base), o, `${base}/submissions`));
   } catch (e) {
-    note.textContent = o.t.failed;
+    note.textContent = e === 403 ? o.t.refused : o.t.failed;
   }
 }
 function init(scope) {

@@ -241,11 +241,13 @@ def test_missing_bucket_is_a_503_not_a_stack_trace(client: Client, monkeypatch: 
     assert "Traceback" not in response.body.decode()
 
 
-def test_origin_not_on_the_allow_list_is_a_403_without_cors_headers(client: Client) -> None:
+def test_origin_not_on_the_allow_list_is_a_403_the_page_may_read(client: Client) -> None:
     response = post_json(client, with_token(REPORT), Origin="https://evil.example")
 
     assert response.status_code == 403
-    assert "Access-Control-Allow-Origin" not in response.headers
+    # The refusal holds no data: the embed reads it to say "this site is not allowed".
+    assert response.headers["Access-Control-Allow-Origin"] == "https://evil.example"
+    assert "Access-Control-Expose-Headers" not in response.headers
 
 
 def test_body_over_the_limit_is_a_413(client: Client, s3: Any, app_env: dict[str, str]) -> None:

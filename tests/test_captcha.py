@@ -97,3 +97,10 @@ def test_the_secret_and_token_never_reach_the_log(server: SiteverifyServer, capl
     assert TEST_SECRET not in caplog.text
     assert "0xsecret-value" not in caplog.text
     assert TEST_TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 429])
+def test_success_in_an_answer_that_is_not_a_200_is_not_trusted(server: SiteverifyServer, status: int) -> None:
+    server.state.answer_status = status
+
+    assert verifier(server.url).verify(TEST_TOKEN).success is False

@@ -6,6 +6,7 @@ app.py imports none of this at module level, so the notify function never loads 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from chalicelib.core.forms import FormRegistry
 from chalicelib.core.logsafe import error_summary
 from chalicelib.core.settings import ConfigError, Settings
 from chalicelib.intake import responses
-from chalicelib.intake.problems import InternalError, Problem
+from chalicelib.intake.problems import InternalError, OriginNotAllowed, Problem
 from chalicelib.intake.request import SubmitRequest, find_form, wants_html
 from chalicelib.intake.submissions import SubmissionService
 from chalicelib.intake.texts import LANGUAGES, negotiate_language
@@ -49,7 +50,13 @@ class HttpApi:
 
     def form_definition(self, request: Request, form: str) -> Response:
         def respond(_lang: str) -> Response:
-            definition = responses.public_definition(self._services.submissions().form(form), self._services.settings())
+            settings = self._services.settings()
+            found = self._services.submissions().form(form)
+            origin = lower_headers(request).get("origin")
+            # Said before a supporter types anything: a page of a site not allowed to send this form.
+            if origin is not None and not settings.options_for(form).allows_origin(origin):
+                raise OriginNotAllowed()
+            definition = responses.public_definition(found, settings)
             return responses.json_response(200, definition, {"Cache-Control": "public, max-age=300"})
 
         return self._answer(request, form, respond)
@@ -82,7 +89,7 @@ class HttpApi:
             options = self._services.settings().options_for(form)
             chosen = requested if requested in LANGUAGES else lang
             referer = lower_headers(request).get("referer")
-            return responses.thanks_response(self._services.forms().get(form), chosen, referer, options)
+            return responses.thanks_response(find_form(self._services.forms(), form), chosen, referer, options)
 
         return self._answer(request, form, respond)
 
@@ -100,11 +107,14 @@ class HttpApi:
         try:
             response = respond(lang)
         except Problem as problem:
+            if isinstance(problem, OriginNotAllowed):
+                cors = responses.refusal_cors_headers(headers.get("origin"))
             form = self._services.forms().get(form_name or "")
             back = responses.allowed_back_url(options, headers.get("referer"))
             return responses.problem_response(problem, lang, html, cors, form, back)
         except Exception as error:  # noqa: BLE001 (the last line of defence: a 500, never a traceback to the caller)
-            request_id = str(request.context.get("requestId", ""))
+            # API Gateway gives every request an id; chalice local does not, so make one to quote.
+            request_id = str(request.context.get("requestId") or uuid.uuid4())
             # The type and where, not the message: a message can quote submitted data.
             log.error("unhandled error request_id=%s: %s", request_id, error_summary(error))
             return responses.problem_response(InternalError(), lang, html, cors, request_id=request_id)

@@ -78,19 +78,20 @@ class CaptchaVerifier:
         fields = {"secret": self._secret, "response": token, "sitekey": self._sitekey}
         if remote_ip:
             fields["remoteip"] = remote_ip
-        answer = self._post(fields)
+        status, answer = self._post(fields)
         raw_codes = answer.get("error-codes")
         codes = tuple(str(code) for code in raw_codes) if isinstance(raw_codes, list) else ()
         misconfigured = CONFIGURATION_ERRORS.intersection(codes)
         if misconfigured:
             raise CaptchaMisconfigured(", ".join(sorted(misconfigured)))
         return CaptchaResult(
-            success=answer.get("success") is True,
+            # Only a 200 is an answer: a 4xx that says success is not one to trust.
+            success=status == 200 and answer.get("success") is True,
             hostname=str(answer.get("hostname") or ""),
             error_codes=codes,
         )
 
-    def _post(self, fields: dict[str, str]) -> dict[str, object]:
+    def _post(self, fields: dict[str, str]) -> tuple[int, dict[str, object]]:
         try:
             response = self._http.request(
                 "POST",
@@ -111,4 +112,4 @@ class CaptchaVerifier:
             raise CaptchaUnavailable(f"status {response.status}, not JSON") from None
         if not isinstance(answer, dict):
             raise CaptchaUnavailable("answer is not a JSON object")
-        return answer
+        return response.status, answer

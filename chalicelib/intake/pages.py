@@ -7,7 +7,7 @@ from html import escape
 
 from chalicelib.core.forms import FormDefinition
 from chalicelib.intake.texts import message
-from chalicelib.intake.validation import FieldError
+from chalicelib.intake.validation import MAX_LISTED_ERRORS, FieldError
 
 STYLE = (
     "body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}"
@@ -38,7 +38,9 @@ def problem_page(
     form: FormDefinition | None = None,
     back_url: str | None = None,
 ) -> str:
-    items = "".join(_error_item(error, form, lang) for error in errors)
+    items = "".join(_error_item(error, form, lang) for error in errors[:MAX_LISTED_ERRORS])
+    if len(errors) > MAX_LISTED_ERRORS:
+        items += f"<li>{escape(message('more_errors', lang, n=len(errors) - MAX_LISTED_ERRORS))}</li>"
     listed = f"<ul>{items}</ul>" if items else ""
     if back_url:
         back = f'<p><a href="{escape(back_url)}">{escape(message("errors_back", lang))}</a></p>'

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.intake.texts import message
-from chalicelib.intake.validation import FieldError
+from chalicelib.intake.validation import MAX_LISTED_ERRORS, FieldError
 
 PROBLEM_TYPE_PREFIX = "urn:letterbox:problem:"
 
@@ -44,6 +44,15 @@ class Problem(Exception):
     def headers(self) -> dict[str, str]:
         return {}
 
+    @property
+    def listed_errors(self) -> list[FieldError]:
+        """The first MAX_LISTED_ERRORS: 5,000 unknown keys must not make a 354 KB answer."""
+        return self.errors[:MAX_LISTED_ERRORS]
+
+    @property
+    def omitted_errors(self) -> int:
+        return max(0, len(self.errors) - MAX_LISTED_ERRORS)
+
     def body(self, lang: str, request_id: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": PROBLEM_TYPE_PREFIX + self.kind,
@@ -52,7 +61,9 @@ class Problem(Exception):
             "detail": message(self.detail_key, lang, **self.params),
         }
         if self.errors:
-            body["errors"] = [error.as_dict() for error in self.errors]
+            body["errors"] = [error.as_dict() for error in self.listed_errors]
+            if self.omitted_errors:
+                body["errors_omitted"] = self.omitted_errors
         if request_id:
             body["request_id"] = request_id
         return body
@@ -89,8 +100,8 @@ class BodyTooLarge(Problem):
 class UnsupportedMediaType(Problem):
     status, kind, title_key = 415, "unsupported-media-type", "media_type_title"
 
-    def __init__(self) -> None:
-        super().__init__("media_type_detail")
+    def __init__(self, detail_key: str = "media_type_detail") -> None:
+        super().__init__(detail_key)
 
 
 class BadRequest(Problem):

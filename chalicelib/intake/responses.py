@@ -18,6 +18,14 @@ from chalicelib.intake.texts import LANGUAGES
 ALLOWED_REQUEST_HEADERS = "Content-Type, Accept, Accept-Language, Idempotency-Key"
 PREFLIGHT_MAX_AGE = "600"
 HTML_TYPE = "text/html; charset=utf-8"
+# The API's pages run no script, load nothing and may not be framed (clickjacking).
+PAGE_HEADERS = {
+    "Content-Type": HTML_TYPE,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 # The header shape chalice.Response takes.
 Headers = dict[str, str | list[str]]
 
@@ -28,6 +36,14 @@ def cors_headers(options: FormOptions, origin: str | None) -> Headers:
     if origin is not None and options.allows_origin(origin):
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Expose-Headers"] = "Retry-After, Idempotent-Replayed"
+    return headers
+
+
+def refusal_cors_headers(origin: str | None) -> Headers:
+    """A refusal holds no data: let any page read it, so the embed can say why instead of "offline"."""
+    headers: Headers = {"Vary": "Origin"}
+    if origin is not None:
+        headers["Access-Control-Allow-Origin"] = origin
     return headers
 
 
@@ -49,12 +65,16 @@ def json_response(status: int, body: Any, headers: Mapping[str, str | list[str]]
     return Response(
         body=json.dumps(body, ensure_ascii=False),
         status_code=status,
-        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Content-Type-Options": "nosniff",
+            **(headers or {}),
+        },
     )
 
 
 def html_response(status: int, html: str, headers: Mapping[str, str | list[str]] | None = None) -> Response:
-    return Response(body=html, status_code=status, headers={"Content-Type": HTML_TYPE, **(headers or {})})
+    return Response(body=html, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 
 
 def accepted_response(accepted: Accepted, html: bool, lang: str) -> Response:

@@ -15,8 +15,18 @@ from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.settings import FormOptions, Settings
 from chalicelib.core.storage import AlreadyStored, StorageUnavailable, SubmissionStore
 from chalicelib.intake import problems
+from chalicelib.intake.bounds import BodyOutOfBounds, bounded
 from chalicelib.intake.captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
-from chalicelib.intake.request import FORM_TYPE, JSON_TYPE, SubmitRequest, admit, find_form, parse_json_object
+from chalicelib.intake.request import (
+    FORM_TYPE,
+    JSON_TYPE,
+    SubmitRequest,
+    admit,
+    decode_utf8,
+    find_form,
+    parse_json_object,
+    redirect_target,
+)
 from chalicelib.intake.texts import message
 from chalicelib.intake.validation import FieldError, apply_defaults, coerce_form_fields, validate
 
@@ -72,11 +82,12 @@ class SubmissionService:
             self._forms, self._settings, request, (JSON_TYPE, FORM_TYPE), self._settings.max_body_bytes
         )
         parsed = self._parse(form, request)
-        # Only to pages of the form's own sites: never an open redirect.
-        next_url = parsed.next_url if options.allows_page(parsed.next_url) else None
+        next_url = redirect_target(options, parsed.next_url)
         if parsed.honeypot_filled:
             # Bots get the answer people get, and nothing is stored.
             return Accepted(ids.new_submission_id(self._clock()), form.name, next_url)
+        # Before the captcha: a body past its bounds, or text no UTF-8 can carry, spends no token.
+        bounded_data = _bounded(form, parsed.data, lang)
         now = self._clock()
         token = _idempotency_token(form.name, request.headers.get("idempotency-key"))
         if token is not None:
@@ -85,7 +96,7 @@ class SubmissionService:
                 return Accepted(earlier, form.name, next_url, replayed=True)
         if self._settings.captcha_for(form.name):
             self._check_captcha(options, parsed.captcha_token, request.source_ip)
-        data = apply_defaults(form, parsed.data)
+        data = apply_defaults(form, bounded_data)
         errors = validate(form, data, lang)
         files = self._uploaded_files(form, data, lang, errors)
         if errors:
@@ -193,9 +204,17 @@ class SubmissionService:
         log.info("submission stored form=%s id=%s", form.name, submission_id)
 
 
-def _form_fields(form: FormDefinition, body: bytes) -> dict[str, Any]:
+def _bounded(form: FormDefinition, data: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Cheap bounds first, so that no body within the size limit costs the validator seconds."""
     try:
-        text = body.decode("utf-8")
+        return bounded(form, data, lang)
+    except BodyOutOfBounds as out_of_bounds:
+        raise problems.InvalidSubmission(out_of_bounds.errors) from None
+
+
+def _form_fields(form: FormDefinition, body: bytes) -> dict[str, Any]:
+    text = decode_utf8(body, "bad_form_encoding")
+    try:
         raw = parse_qs(text, keep_blank_values=True, strict_parsing=False, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise problems.BadRequest("bad_form_encoding") from None

@@ -67,6 +67,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The form data could not be read as UTF-8 text.",
         "ru": "Данные формы не удалось прочитать как текст UTF-8.",
     },
+    "bad_encoding": {
+        "en": "The body must be UTF-8 text without a byte order mark.",
+        "ru": "Тело запроса должно быть текстом UTF-8 без метки порядка байтов.",
+    },
+    "duplicate_key": {
+        "en": "The same field appears twice in the JSON body.",
+        "ru": "Одно и то же поле встречается в JSON дважды.",
+    },
+    "too_deep": {
+        "en": "The data is nested too deeply.",
+        "ru": "Данные вложены слишком глубоко.",
+    },
+    "bad_unicode": {
+        "en": "This text contains characters that are not valid Unicode.",
+        "ru": "В тексте есть символы, недопустимые в Юникоде.",
+    },
+    "too_many_values": {
+        "en": "The submission holds more than {n} values. Please shorten it.",
+        "ru": "В отправке больше {n} значений. Сократите её, пожалуйста.",
+    },
+    "more_errors": {
+        "en": "…and {n} more.",
+        "ru": "…и ещё {n}.",
+    },
     "captcha_title": {"en": "Please confirm you are human", "ru": "Подтвердите, что вы человек"},
     "captcha_missing": {
         "en": "The captcha was not completed. Please solve it and send again.",
@@ -111,6 +135,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "media_type_detail": {
         "en": "Send application/json or application/x-www-form-urlencoded.",
         "ru": "Отправляйте application/json или application/x-www-form-urlencoded.",
+    },
+    "charset_detail": {
+        "en": "Send the body as UTF-8 (charset=utf-8), the only character set accepted.",
+        "ru": "Отправляйте тело запроса в кодировке UTF-8 (charset=utf-8): другие не принимаются.",
     },
     "not_found_title": {"en": "No such form", "ru": "Такой формы нет"},
     "not_found_detail": {

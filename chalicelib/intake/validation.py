@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,9 @@ from chalicelib.intake.texts import message
 if TYPE_CHECKING:
     from jsonschema import ValidationError
 
+INTEGER = re.compile(r"-?[0-9]{1,15}")
+# An answer lists this many field errors at most, and counts the rest.
+MAX_LISTED_ERRORS = 50
 TRUE_WORDS = frozenset({"true", "on", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "off", "no", "0"})
 
@@ -47,7 +51,8 @@ def coerce_form_fields(form: FormDefinition, fields: Mapping[str, list[str]]) ->
 
 def _coerce_scalar(kind: object, value: str) -> Any:
     text = value.strip()
-    if kind == "integer" and text.lstrip("-").isdigit():
+    # ASCII digits only, and few: str.isdigit() takes "²", and int() refuses 5,000 digits.
+    if kind == "integer" and INTEGER.fullmatch(text):
         return int(text)
     if kind == "boolean" and text.lower() in TRUE_WORDS | FALSE_WORDS:
         return text.lower() in TRUE_WORDS
@@ -72,21 +77,21 @@ def validate(form: FormDefinition, data: Any, lang: str) -> list[FieldError]:
 
 
 def _describe(error: ValidationError, lang: str) -> Iterable[FieldError]:
-    pointer = _pointer(error.absolute_path)
+    where = pointer(error.absolute_path)
     if error.validator == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
         for name in _names(error.validator_value):
             if name not in present:
-                yield FieldError(_pointer([*error.absolute_path, name]), message("required", lang))
+                yield FieldError(pointer([*error.absolute_path, name]), message("required", lang))
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = _schema_of(error).get("properties", {})
         for name in error.instance:
             if name not in allowed:
                 # The field name is the client's own text: keep it short.
-                yield FieldError(_pointer([*error.absolute_path, str(name)[:64]]), message("unknown_field", lang))
+                yield FieldError(pointer([*error.absolute_path, str(name)[:64]]), message("unknown_field", lang))
         return
-    yield FieldError(pointer, _message_for(error, lang))
+    yield FieldError(where, _message_for(error, lang))
 
 
 def _message_for(error: ValidationError, lang: str) -> str:
@@ -122,6 +127,6 @@ def _names(value: object) -> list[str]:
     return [str(name) for name in value] if isinstance(value, list) else []
 
 
-def _pointer(path: Iterable[object]) -> str:
+def pointer(path: Iterable[object]) -> str:
     parts = [str(part).replace("~", "~0").replace("/", "~1") for part in path]
     return "/" + "/".join(parts) if parts else ""
