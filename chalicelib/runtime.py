@@ -144,9 +144,11 @@ def mailer() -> SesMailer:
 
 @_built_once
 def notifier() -> Notifier:
+    from chalicelib.notify.markers import MarkerStore
     from chalicelib.notify.notifier import Notifier
 
-    return Notifier(s3_client(), settings(), forms(), mailer(), attachment_store())
+    markers = MarkerStore(s3_client(), settings().bucket)
+    return Notifier(s3_client(), settings(), forms(), mailer(), attachment_store(), markers)
 
 
 @_built_once

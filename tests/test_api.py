@@ -77,7 +77,7 @@ def test_stored_object_holds_no_ip_user_agent_or_captcha_token(
     submission_id = json.loads(response.body)["id"]
     [key] = [k for k in stored_objects(s3, app_env["LETTERBOX_BUCKET"], "submissions/") if submission_id in k]
     raw = s3.get_object(Bucket=app_env["LETTERBOX_BUCKET"], Key=key)["Body"].read().decode()
-    assert set(json.loads(raw)) == {"id", "form", "schema_version", "received_at", "data"}
+    assert set(json.loads(raw)) == {"version", "id", "form", "schema_version", "received_at", "data", "attachments"}
     assert "Mozilla" not in raw
     assert TEST_TOKEN not in raw
     assert "127.0.0.1" not in raw

@@ -1,7 +1,11 @@
 """Files supporters attach: uploaded straight to S3 by presigned POST, checked again at submit.
 
-uploads/{form}/{upload id}              what the browser uploaded; expires after a day
-attachments/{submission id}/{n}-{name}  the copies a stored submission keeps
+uploads/{form}/{upload id}       what the browser uploaded; expires after a day
+attachments/{submission id}/{n}  the copies a stored submission keeps: ids and an index only
+
+A file's name is typed text: it lives in the submission record only, never in a key, in S3
+metadata of a kept copy, or in a log line. (Version 1 records name copies
+attachments/{id}/{n}-{slug of the name}; they are read by the key the record holds.)
 """
 
 from __future__ import annotations
@@ -9,15 +13,15 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from chalicelib.core.aws_errors import ObjectMissing, StorageError, StorageUnavailable, s3_errors
 from chalicelib.core.forms import FormDefinition
-from chalicelib.core.storage import StorageUnavailable, error_code, is_missing, read_object
+from chalicelib.core.record import StoredAttachment
+from chalicelib.core.storage import read_object
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -49,17 +53,6 @@ class UploadedFile:
     key: str
 
 
-@dataclass(frozen=True)
-class StoredAttachment:
-    key: str
-    name: str
-    content_type: str
-    size: int
-
-    def as_record(self) -> dict[str, Any]:
-        return {"key": self.key, "name": self.name, "type": self.content_type, "size": self.size}
-
-
 def rules_for(form: FormDefinition) -> AttachmentRules | None:
     """The form's attachments field (x-widget: attachments) and its limits, if it has one."""
     for name, prop in form.properties.items():
@@ -85,11 +78,8 @@ def clean_name(name: str) -> str:
     return line[:MAX_NAME_LENGTH] or "file"
 
 
-def ascii_slug(name: str) -> str:
-    """For S3 keys: ASCII letters, digits, dot, dash and underscore only."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.")
-    return slug[:80] or "file"
+def attachment_key(submission_id: str, index: int) -> str:
+    return f"{ATTACHMENTS_PREFIX}{submission_id}/{index}"
 
 
 class AttachmentStore:
@@ -101,7 +91,7 @@ class AttachmentStore:
         """A presigned POST that S3 accepts only for this key, this type and at most max_bytes."""
         fields = {"Content-Type": content_type, "x-amz-meta-filename": quote(name)}
         conditions: list[Any] = [["content-length-range", 1, max_bytes], *({k: v} for k, v in fields.items())]
-        try:
+        with s3_errors("presign"):
             return self._s3.generate_presigned_post(
                 Bucket=self._bucket,
                 Key=upload_key(form, upload_id),
@@ -109,19 +99,14 @@ class AttachmentStore:
                 Conditions=conditions,
                 ExpiresIn=UPLOAD_EXPIRY_SECONDS,
             )
-        except (ClientError, BotoCoreError) as error:
-            raise StorageUnavailable(f"presign: {type(error).__name__}") from None
 
     def find(self, form: str, upload_id: str) -> UploadedFile | None:
         key = upload_key(form, upload_id)
         try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=key)
-        except ClientError as error:
-            if is_missing(error):
-                return None
-            raise StorageUnavailable(f"head: {error_code(error)}") from None
-        except BotoCoreError as error:
-            raise StorageUnavailable(f"head: {type(error).__name__}") from None
+            with s3_errors("head"):
+                head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ObjectMissing:
+            return None
         return UploadedFile(
             upload_id=upload_id,
             name=clean_name(unquote(head.get("Metadata", {}).get("filename", ""))),
@@ -135,17 +120,19 @@ class AttachmentStore:
         kept: list[StoredAttachment] = []
         try:
             for index, file in enumerate(files, start=1):
-                key = f"{ATTACHMENTS_PREFIX}{submission_id}/{index}-{ascii_slug(file.name)}"
-                self._s3.copy_object(
-                    Bucket=self._bucket,
-                    Key=key,
-                    CopySource={"Bucket": self._bucket, "Key": file.key},
-                    ContentType=file.content_type,
-                    Metadata={"filename": quote(file.name)},
-                    MetadataDirective="REPLACE",
-                )
+                key = attachment_key(submission_id, index)
+                with s3_errors("copy"):
+                    self._s3.copy_object(
+                        Bucket=self._bucket,
+                        Key=key,
+                        CopySource={"Bucket": self._bucket, "Key": file.key},
+                        ContentType=file.content_type,
+                        # REPLACE with nothing: the upload's filename metadata stays behind.
+                        Metadata={},
+                        MetadataDirective="REPLACE",
+                    )
                 kept.append(StoredAttachment(key, file.name, file.content_type, file.size))
-        except (ClientError, BotoCoreError) as error:
+        except StorageError as error:
             self.forget(kept)
             raise StorageUnavailable(f"copy: {type(error).__name__}") from None
         return kept
@@ -154,25 +141,21 @@ class AttachmentStore:
         """Best effort: copies of a submission that was not stored must not linger."""
         for attachment in attachments:
             try:
-                self._s3.delete_object(Bucket=self._bucket, Key=attachment.key)
-            except (ClientError, BotoCoreError) as error:
+                with s3_errors("delete"):
+                    self._s3.delete_object(Bucket=self._bucket, Key=attachment.key)
+            except StorageError as error:
                 log.warning("could not delete an orphaned attachment: %s", type(error).__name__)
 
     def read(self, key: str) -> bytes:
         content = read_object(self._s3, self._bucket, key)
         if content is None:
             # Kept copies are never deleted before their submission: retry, and let the alarm tell.
-            raise StorageUnavailable(f"attachment missing: {key}")
+            # No key in the message: a version 1 key carries a slug of the file's name.
+            raise StorageUnavailable("attachment missing")
         return content
 
     def download_link(self, key: str, expires_seconds: int) -> str:
-        return self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_seconds
-        )
-
-
-def attachment_records(record: Mapping[str, Any]) -> list[StoredAttachment]:
-    return [
-        StoredAttachment(str(a["key"]), str(a["name"]), str(a["type"]), int(a["size"]))
-        for a in record.get("attachments", [])
-    ]
+        with s3_errors("presign"):
+            return self._s3.generate_presigned_url(
+                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_seconds
+            )

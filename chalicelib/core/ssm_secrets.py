@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from chalicelib.core import aws
+from chalicelib.core.aws_errors import ParameterUnreadable, ssm_errors
 from chalicelib.core.settings import ConfigError
 
 if TYPE_CHECKING:
@@ -36,12 +35,10 @@ def with_secrets(env: Mapping[str, str], ssm: Callable[[], SSMClient] = _ssm_cli
     if env.get(SECRET, "").strip():
         raise ConfigError(f"set {SECRET} or {SECRET_PARAMETER}, not both")
     try:
-        parameter = ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        raise ConfigError(f"{SECRET_PARAMETER}: cannot read {name}: {code}") from None
-    except BotoCoreError as error:
-        raise ConfigError(f"{SECRET_PARAMETER}: cannot read {name}: {type(error).__name__}") from None
+        with ssm_errors():
+            parameter = ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    except ParameterUnreadable as error:
+        raise ConfigError(f"{SECRET_PARAMETER}: cannot read {name}: {error}") from None
     if parameter.get("Type") != "SecureString":
         raise ConfigError(f"{SECRET_PARAMETER}: {name} must be a SecureString parameter")
     value = parameter.get("Value", "")

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TYPE_CHECKING
 
 from chalicelib.core import ids
+from chalicelib.core.aws_errors import ObjectMissing, s3_errors
+
+# Re-exported: the notify batch imports it from here.
+from chalicelib.core.aws_errors import StorageUnavailable as StorageUnavailable
+from chalicelib.core.record import SubmissionRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-log = logging.getLogger(__name__)
-
 SUBMISSIONS_PREFIX = "submissions/"
-# S3 answers these when an object with the key exists or is being written.
-ALREADY_EXISTS = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
-MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
-
-
-class StorageUnavailable(Exception):
-    """S3 could not be reached or refused the request; nothing was stored."""
-
-
-class AlreadyStored(Exception):
-    """An object with this submission's key exists already."""
 
 
 def day_prefix(form: str, day: datetime) -> str:
@@ -48,35 +36,26 @@ class SubmissionStore:
         self._s3 = s3
         self._bucket = bucket
 
-    def put(self, record: Mapping[str, Any]) -> str:
-        """Store a submission once; never overwrite one."""
-        key = submission_key(str(record["form"]), str(record["id"]))
-        body = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
-        try:
+    def put(self, record: SubmissionRecord) -> str:
+        """Store a submission once; never overwrite one (AlreadyExists when its key is taken)."""
+        key = submission_key(record.form, record.id)
+        with s3_errors("put"):
             self._s3.put_object(
                 Bucket=self._bucket,
                 Key=key,
-                Body=body,
+                Body=record.to_json(),
                 ContentType="application/json; charset=utf-8",
                 IfNoneMatch="*",
             )
-        except ClientError as error:
-            if error_code(error) in ALREADY_EXISTS:
-                raise AlreadyStored(key) from None
-            raise _unavailable("put", error) from None
-        except BotoCoreError as error:
-            raise _unavailable("put", error) from None
         return key
 
     def find(self, form: str, random_part: str, days: Iterable[datetime]) -> str | None:
         """The id of a submission of `form` on one of `days` whose id ends in `random_part`."""
-        try:
+        with s3_errors("list"):
             for day in days:
                 found = self._find_on_day(form, random_part, day)
                 if found:
                     return found
-        except (ClientError, BotoCoreError) as error:
-            raise _unavailable("list", error) from None
         return None
 
     def _find_on_day(self, form: str, random_part: str, day: datetime) -> str | None:
@@ -89,28 +68,10 @@ class SubmissionStore:
         return None
 
 
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def is_missing(error: ClientError) -> bool:
-    """S3's "no such object" (a HEAD has no body, so only its status says so)."""
-    return error_code(error) in MISSING
-
-
 def read_object(s3: S3Client, bucket: str, key: str) -> bytes | None:
     """The object's bytes; None when there is no such object."""
     try:
-        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except ClientError as error:
-        if is_missing(error):
-            return None
-        raise _unavailable("get", error) from None
-    except BotoCoreError as error:
-        raise _unavailable("get", error) from None
-
-
-def _unavailable(action: str, error: Exception) -> StorageUnavailable:
-    code = error_code(error) if isinstance(error, ClientError) else ""
-    log.warning("storage %s failed: %s %s", action, type(error).__name__, code)
-    return StorageUnavailable(f"{action}: {type(error).__name__} {code}".strip())
+        with s3_errors("get"):
+            return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ObjectMissing:
+        return None

@@ -11,9 +11,11 @@ from urllib.parse import parse_qs
 
 from chalicelib.core import ids
 from chalicelib.core.attachments import AttachmentStore, UploadedFile, rules_for
+from chalicelib.core.aws_errors import AlreadyExists, StorageUnavailable
 from chalicelib.core.forms import FormDefinition, FormRegistry
+from chalicelib.core.record import StoredAttachment, SubmissionRecord
 from chalicelib.core.settings import FormOptions, Settings
-from chalicelib.core.storage import AlreadyStored, StorageUnavailable, SubmissionStore
+from chalicelib.core.storage import SubmissionStore
 from chalicelib.intake import problems
 from chalicelib.intake.bounds import BodyOutOfBounds, bounded
 from chalicelib.intake.captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
@@ -180,20 +182,21 @@ class SubmissionService:
         data: dict[str, Any],
         files: list[UploadedFile],
     ) -> None:
-        record: dict[str, Any] = {
-            "id": submission_id,
-            "form": form.name,
-            "schema_version": form.version,
-            "received_at": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
-            "data": data,
-        }
-        kept = []
+        kept: list[StoredAttachment] = []
         try:
             if files and self._attachments is not None:
                 kept = self._attachments.keep(files, submission_id)
-                record["attachments"] = [attachment.as_record() for attachment in kept]
+            received_at = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+            record = SubmissionRecord(
+                id=submission_id,
+                form=form.name,
+                schema_version=form.version,
+                received_at=received_at,
+                data=data,
+                attachments=tuple(kept),
+            )
             self._store.put(record)
-        except AlreadyStored:
+        except AlreadyExists:
             # The same Idempotency-Key raced itself: the first write stands.
             log.info("submission already stored form=%s id=%s", form.name, submission_id)
             return

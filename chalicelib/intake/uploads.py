@@ -8,9 +8,9 @@ from typing import Any
 
 from chalicelib.core import ids
 from chalicelib.core.attachments import UPLOAD_EXPIRY_SECONDS, AttachmentStore, clean_name, rules_for
+from chalicelib.core.aws_errors import StorageUnavailable
 from chalicelib.core.forms import FormRegistry
 from chalicelib.core.settings import Settings
-from chalicelib.core.storage import StorageUnavailable
 from chalicelib.intake import problems
 from chalicelib.intake.request import JSON_TYPE, SubmitRequest, admit, parse_json_object
 from chalicelib.intake.texts import message

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.logsafe import error_summary
 from chalicelib.core.storage import StorageUnavailable, submission_id_from_key
+from chalicelib.notify.header_guard import UnsafeMessage
 from chalicelib.notify.mailer import PermanentSendError, TransientSendError
 from chalicelib.notify.notifier import NotificationInFlight, Notifier, UnusableSubmission
 from chalicelib.notify.s3_events import MalformedEvent, created_objects
@@ -79,6 +80,9 @@ def _process_record(record: QueueRecord, notifier: Notifier) -> bool:
         log.error("notification refused %s: %s", where, error.reason)
     except (MalformedEvent, UnusableSubmission) as error:
         log.error("unusable queue message %s: %s", where, error)
+    except UnsafeMessage as error:
+        # Submitted text changed the email's headers: never sent; the dead-letter queue keeps the record.
+        log.error("unsafe email refused %s: %s", where, error)
     except Exception as error:  # noqa: BLE001 (one broken record must not sink the batch)
         log.error("notification failed %s: %s", where, error_summary(error))
     else:

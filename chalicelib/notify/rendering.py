@@ -3,73 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from html import escape
 from typing import Any
 
-from chalicelib.core.attachments import StoredAttachment
 from chalicelib.core.forms import FormDefinition
+from chalicelib.core.record import SubmissionRecord
 from chalicelib.core.settings import FormOptions
+from chalicelib.notify import header_guard
+from chalicelib.notify.email_layout import TEXTS, Body, html_layout, text_layout
+from chalicelib.notify.s3_events import StoredObject
 
 SUBJECT_VALUE_LIMIT = 60
 SUBJECT_LIMIT = 150
+FILE_NAME_LIMIT = 200
 # Control characters (CR and LF among them) never reach a header.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Nor the body: C0 and C1 controls but tab and newline are shown as U+FFFD.
+BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
-EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "new": "New submission: {title}",
-        "intro": "A new submission arrived through the form \u201c{title}\u201d.",
-        "yes": "yes",
-        "no": "no",
-        "id": "Submission id",
-        "form": "Form",
-        "received": "Received",
-        "reply": "Press Reply to answer the sender.",
-        "metadata_only": "This form is set to metadata-only mode: the full submission is not in this email.",
-        "read_rest": "Read it from the bucket with:",
-        "not_given": "(not given)",
-        "files": "Files",
-        "files_attached": "{count} file(s) attached to this email.",
-        "files_linked": "The files are too large to attach ({size} MB in all). Download them within 7 days:",
-        "files_kept": "{count} file(s) are stored with the submission.",
-    },
-    "ru": {
-        "new": "Новая отправка: {title}",
-        "intro": "Через форму «{title}» пришла новая отправка.",
-        "yes": "да",
-        "no": "нет",
-        "id": "Номер отправки",
-        "form": "Форма",
-        "received": "Получено",
-        "reply": "Чтобы ответить отправителю, нажмите «Ответить».",
-        "metadata_only": "Для этой формы включён режим «только метаданные»: полный текст не приводится в письме.",
-        "read_rest": "Прочитать его в хранилище можно так:",
-        "not_given": "(не указано)",
-        "files": "Файлы",
-        "files_attached": "Файлов приложено к письму: {count}.",
-        "files_linked": "Файлы слишком велики для письма ({size} МБ всего). Скачайте их в течение 7 дней:",
-        "files_kept": "Файлов сохранено вместе с отправкой: {count}.",
-    },
-}
-
-
-@dataclass(frozen=True)
-class Submission:
-    id: str
-    form: str
-    received_at: str
-    data: Mapping[str, Any]
-    bucket: str
-    key: str
-    attachments: Sequence[StoredAttachment] = ()
 
 
 @dataclass(frozen=True)
@@ -96,7 +52,8 @@ class Files:
 
 
 def render_notification(
-    submission: Submission,
+    submission: SubmissionRecord,
+    source: StoredObject,
     form: FormDefinition,
     options: FormOptions,
     sender: str,
@@ -116,16 +73,19 @@ def render_notification(
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     # Lets organizers filter and find the stored object from the email.
-    message["X-Letterbox-Submission"] = submission.id
-    message["X-Letterbox-Form"] = submission.form
-    body = _body(submission, form, options, fields, files, lang, bool(reply_to))
+    message["X-Letterbox-Submission"] = _clean(submission.id, SUBJECT_LIMIT)
+    message["X-Letterbox-Form"] = _clean(submission.form, SUBJECT_LIMIT)
+    body = _body(submission, source, form, options, fields, files, lang, bool(reply_to))
     # Quoted-printable keeps the message 7-bit, as SES wants raw messages, and UTF-8 intact.
-    message.set_content(_text(body), charset="utf-8", cte="quoted-printable")
-    message.add_alternative(_html(body, lang), subtype="html", charset="utf-8", cte="quoted-printable")
+    text, html = _printable(text_layout(body)), _printable(html_layout(body, lang))
+    message.set_content(text, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     for file in files.attached:
         maintype, _, subtype = file.content_type.partition("/")
         # The email package encodes non-ASCII names (RFC 2231), so Cyrillic names arrive intact.
-        message.add_attachment(file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=file.name)
+        name = _clean(file.name, FILE_NAME_LIMIT)
+        message.add_attachment(file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
+    header_guard.check(message, header_guard.blueprint(message))  # raises UnsafeMessage: never sent
     return message
 
 
@@ -143,7 +103,7 @@ def _file_rows(files: Files, lang: str) -> list[tuple[str, str]]:
     return []
 
 
-def _fields_to_show(submission: Submission, form: FormDefinition, options: FormOptions) -> list[tuple[str, Any]]:
+def _fields_to_show(submission: SubmissionRecord, form: FormDefinition, options: FormOptions) -> list[tuple[str, Any]]:
     allowed = _safe_fields(form, options) if options.metadata_only else None
     return [
         (name, submission.data[name])
@@ -160,7 +120,7 @@ def _safe_fields(form: FormDefinition, options: FormOptions) -> frozenset[str]:
     return frozenset(form.options.get("safe_fields", ()))
 
 
-def _subject(submission: Submission, form: FormDefinition, options: FormOptions, lang: str) -> str:
+def _subject(submission: SubmissionRecord, form: FormDefinition, options: FormOptions, lang: str) -> str:
     template = form.text("subject", lang)
     placeholders = PLACEHOLDER.findall(template)
     usable = set(submission.data) if not options.metadata_only else _safe_fields(form, options) & set(submission.data)
@@ -174,23 +134,38 @@ def _subject(submission: Submission, form: FormDefinition, options: FormOptions,
     return _clean(PLACEHOLDER.sub(value, template), SUBJECT_LIMIT)
 
 
-def _reply_to(submission: Submission, form: FormDefinition, options: FormOptions) -> str | None:
+def _reply_to(submission: SubmissionRecord, form: FormDefinition, options: FormOptions) -> Address | None:
+    """The supporter's address, if it can be one as it arrives; else None, and the body still shows it."""
     if options.metadata_only:
         return None
     field = form.options.get("reply_to")
     address = submission.data.get(field) if isinstance(field, str) else None
-    if not isinstance(address, str) or CONTROL.search(address) or not EMAIL.match(address):
+    # An address cannot be neutralised without changing it: one with "=?" in it gets no Reply-To.
+    if not isinstance(address, str) or header_guard.ENCODED_WORD_START in address:
+        return None
+    from chalicelib.core.email_address import checked_address
+
+    valid = checked_address(address)
+    # A non-ASCII local part (анна@...) needs SMTPUTF8, which SES does not offer for raw messages and
+    # an RFC 2047 word may not stand in for: no Reply-To. A Unicode domain travels as IDNA (xn--...).
+    if valid is None or valid.ascii_email is None:
         return None
     try:
-        return str(Address(addr_spec=address))
-    except (ValueError, IndexError):
+        return Address(username=valid.local_part, domain=valid.ascii_domain)
+    except ValueError:  # the email package's header defects are ValueErrors
         return None
 
 
 def _clean(text: str, limit: int) -> str:
-    """One line, at most `limit` characters, cut with an ellipsis."""
+    """One line, at most `limit` characters, cut with an ellipsis, with no encoded word: a header value."""
     line = " ".join(CONTROL.sub(" ", text).split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+    line = line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+    return header_guard.neutralise(line)
+
+
+def _printable(text: str) -> str:
+    """A body part's text: line breaks as newlines, no other control character than tab."""
+    return BODY_CONTROL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _display(form: FormDefinition, name: str, value: Any, lang: str) -> str:
@@ -200,34 +175,24 @@ def _display(form: FormDefinition, name: str, value: Any, lang: str) -> str:
         return "\n".join(_display(form, name, item, lang) for item in value)
     if isinstance(value, str) and "enum" in form.properties.get(name, {}):
         return form.enum_label(name, value, lang)
-    return str(value)
-
-
-@dataclass(frozen=True)
-class _Body:
-    """What the email says, once; the text and HTML parts only lay it out."""
-
-    intro: str
-    notice: str | None
-    rows: list[tuple[str, str]]
-    read_rest: tuple[str, str] | None
-    reply_hint: str | None
-    footer: list[tuple[str, str]]
+    # A textarea posts CRLF: one newline, so the text part indents each line of it.
+    return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _body(
-    submission: Submission,
+    submission: SubmissionRecord,
+    source: StoredObject,
     form: FormDefinition,
     options: FormOptions,
     fields: list[tuple[str, Any]],
     files: Files,
     lang: str,
     has_reply_to: bool,
-) -> _Body:
+) -> Body:
     texts = TEXTS[lang]
     rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
-    command = f"aws s3 cp s3://{submission.bucket}/{submission.key} -"
-    return _Body(
+    command = f"aws s3 cp s3://{source.bucket}/{source.key} -"
+    return Body(
         intro=texts["intro"].format(title=form.title(lang)),
         notice=texts["metadata_only"] if options.metadata_only else None,
         rows=rows + _file_rows(files, lang),
@@ -239,51 +204,3 @@ def _body(
             (texts["received"], submission.received_at),
         ],
     )
-
-
-def _text(body: _Body) -> str:
-    lines = [body.intro, ""]
-    if body.notice:
-        lines += [body.notice, ""]
-    for label, value in body.rows:
-        shown = value.replace("\n", "\n    ")
-        lines += [f"{label}:", f"    {shown}", ""]
-    if body.read_rest:
-        lines += [body.read_rest[0], f"    {body.read_rest[1]}", ""]
-    if body.reply_hint:
-        lines += [body.reply_hint, ""]
-    lines += ["--"] + [f"{label}: {value}" for label, value in body.footer]
-    return "\n".join(lines) + "\n"
-
-
-def _html(body: _Body, lang: str) -> str:
-    cell = "border-bottom:1px solid #ddd"
-    parts = [f"<p>{escape(body.intro)}</p>"]
-    if body.notice:
-        parts.append(f"<p><strong>{escape(body.notice)}</strong></p>")
-    parts.append('<table cellpadding="6" style="border-collapse:collapse">')
-    for label, value in body.rows:
-        parts.append(
-            f'<tr><th align="left" valign="top" style="{cell}">{escape(label)}</th>'
-            f'<td style="{cell}">{_html_value(value)}</td></tr>'
-        )
-    parts.append("</table>")
-    if body.read_rest:
-        parts.append(f"<p>{escape(body.read_rest[0])}<br><code>{escape(body.read_rest[1])}</code></p>")
-    if body.reply_hint:
-        parts.append(f"<p>{escape(body.reply_hint)}</p>")
-    footer = "<br>".join(f"{escape(label)}: {escape(value)}" for label, value in body.footer)
-    parts.append(f'<p style="color:#666;font-size:small">{footer}</p>')
-    content = "\n".join(parts)
-    return f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"></head><body>{content}</body></html>'
-
-
-def _html_value(value: str) -> str:
-    """Escaped; a line that is an http(s) link becomes clickable, anything else stays text."""
-    lines = []
-    for line in value.split("\n"):
-        if re.match(r"^https?://[^\s\"'<>]+$", line):
-            lines.append(f'<a href="{escape(line)}">{escape(line)}</a>')
-        else:
-            lines.append(escape(line))
-    return "<br>".join(lines)
