@@ -38,7 +38,7 @@ from chalicelib.core.settings import (
     ConfigError,
     Settings,
 )
-from devstack.infra import load_template  # reads the template's short forms (!Sub, !Ref)
+from infra.template import load_template  # reads the template's short forms (!Sub, !Ref)
 
 from . import policies, stage_config
 from .stage_config import StageConfigError, StageSettings

@@ -47,7 +47,8 @@ from deploy.letterbox_deploy import (
     stack_parameters,
 )
 from deploy.stage_config import StageConfigError, StageSettings
-from devstack.infra import apply_template, load_template
+from devstack.infra import apply_template
+from infra.template import load_template
 from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_SECRET, TEST_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

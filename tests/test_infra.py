@@ -17,7 +17,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from devstack.infra import TEMPLATE, TemplateError, apply_template, load_template
+from devstack.infra import TEMPLATE, apply_template
+from infra.template import TemplateError, load_template
 
 # moto keeps one state per process, shared by every server it runs: a stage of our own
 # keeps this module off the resources that conftest's `stack` fixture created.

@@ -1,0 +1,1 @@
+"""What CloudFormation creates for letterbox (template.yaml), and the reader both deploy/ and devstack/ use."""
