@@ -1,5 +1,5 @@
 import sys
 
-from .letterbox_deploy import main
+from .cli import main
 
 sys.exit(main())

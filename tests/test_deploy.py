@@ -20,7 +20,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import botocore.session
@@ -35,18 +35,11 @@ from chalicelib.core.settings import ConfigError
 from chalicelib.core.ssm_secrets import with_secrets
 from chalicelib.notify.batch import BatchPartiallyFailed
 from deploy import chalice_cli, policies, stage_config
-from deploy.letterbox_deploy import (
-    BUCKET_NAME,
-    SECRET_PARAMETER,
-    DeployError,
-    Deployment,
-    Options,
-    Stack,
-    StackDeployer,
-    main,
-    stack_parameters,
-)
+from deploy.cli import main
+from deploy.deployment import BUCKET_NAME, SECRET_PARAMETER, Deployment, Options
+from deploy.stack import DeployError, Stack, StackDeployer, stack_parameters
 from deploy.stage_config import StageConfigError, StageSettings
+from deploy.teardown import Teardown
 from devstack.infra import apply_template
 from infra.template import load_template
 from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_SECRET, TEST_TOKEN
@@ -681,12 +674,27 @@ OPERATOR_ENV = {
 }
 
 
+Made = TypeVar("Made", bound=Deployment)
+
+
 def deployment(
     project: Path, stage: str, env: Mapping[str, str], **options: Any
 ) -> tuple[Deployment, LoaderStacks, FakeChalice, io.StringIO]:
+    return _made(Deployment, project, stage, env, **options)
+
+
+def teardown(
+    project: Path, stage: str, env: Mapping[str, str], **options: Any
+) -> tuple[Teardown, LoaderStacks, FakeChalice, io.StringIO]:
+    return _made(Teardown, project, stage, env, **options)
+
+
+def _made(
+    kind: type[Made], project: Path, stage: str, env: Mapping[str, str], **options: Any
+) -> tuple[Made, LoaderStacks, FakeChalice, io.StringIO]:
     out, chalice = io.StringIO(), FakeChalice()
     answers = options.pop("answers", [])
-    made = Deployment(
+    made = kind(
         Options(stage=stage, project_dir=project, **options),
         boto3.session.Session(region_name=REGION),
         env,
@@ -854,7 +862,7 @@ def deployed(project: Path, stage: str) -> dict[str, str]:
 
 def test_destroy_keeps_the_bucket_and_says_so(project: Path, aws_endpoint: str) -> None:
     outputs = deployed(project, "keep")
-    made, _, chalice, out = deployment(project, "keep", {})
+    made, _, chalice, out = teardown(project, "keep", {})
     made.stacks.stacks["letterbox-keep"] = Stack("letterbox-keep", "CREATE_COMPLETE", outputs, {})  # type: ignore[attr-defined]
 
     made.destroy()
@@ -878,12 +886,12 @@ def test_destroy_with_delete_data_asks_then_removes_every_version(project: Path,
     s3.put_object(Bucket=bucket, Key="notified/x", Body=b"2")
     s3.delete_object(Bucket=bucket, Key="notified/x")  # a delete marker, and two old versions
 
-    made, _, _, _ = deployment(project, "wipe", {}, delete_data=True, answers=["no"])
+    made, _, _, _ = teardown(project, "wipe", {}, delete_data=True, answers=["no"])
     with pytest.raises(DeployError, match="not confirmed"):
         made.destroy()
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
 
-    made, _, _, out = deployment(project, "wipe", {}, delete_data=True, answers=[bucket])
+    made, _, _, out = teardown(project, "wipe", {}, delete_data=True, answers=[bucket])
     try:
         made.destroy()
         assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
@@ -900,7 +908,7 @@ def test_destroy_leaves_a_parameter_the_operator_created(project: Path, aws_endp
     env = {k: v for k, v in OPERATOR_ENV.items() if k != "HCAPTCHA_SECRET"}
     deployment(project, "theirs", {**env, "HCAPTCHA_SECRET_PARAMETER": "/campaign/theirs"})[0].deploy()
 
-    made, _, _, out = deployment(project, "theirs", {})
+    made, _, _, out = teardown(project, "theirs", {})
     made.destroy()
 
     assert ssm.get_parameter(Name="/campaign/theirs")["Parameter"]["Name"] == "/campaign/theirs"

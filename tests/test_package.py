@@ -20,7 +20,7 @@ import pytest
 
 from deploy import policies, stage_config
 from deploy.chalice_cli import DEFAULT_RUNTIME
-from deploy.letterbox_deploy import chalice_command
+from deploy.deployment import chalice_command
 from deploy.stage_config import StageSettings
 
 ROOT = Path(__file__).resolve().parent.parent
