@@ -1,0 +1,168 @@
+"""`make deploy` end to end on the local AWS (deploy/deployment.py): the stack is applied by devstack's loader
+(moto cannot run infra/template.yaml), chalice is a fake that records its commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from deploy import policies, stage_config
+from deploy.deployment import BUCKET_NAME
+from deploy.stack import DeployError
+from tests.conftest import TEST_SECRET
+from tests.deploy_fakes import (
+    ACCOUNT,
+    OPERATOR_ENV,
+    REGION,
+    SECRET,
+    SENDER,
+    committed_config,
+    deployment,
+    files_under,
+    statements,
+)
+
+# The `project` fixture: a copy of the files `make deploy` reads and writes.
+pytest_plugins = ["tests.deploy_project"]
+
+
+def test_deploy_builds_the_stage_and_never_writes_the_secret(project: Path, aws_endpoint: str) -> None:
+    made, stacks, chalice, out = deployment(project, "prod", OPERATOR_ENV)
+
+    url = made.deploy()
+
+    assert url == "https://abc123.execute-api.us-east-1.amazonaws.com/api/"
+    [(_, name, given)] = stacks.calls
+    assert (name, given) == (
+        "letterbox-prod",
+        {
+            "Stage": "prod",
+            "SenderAddress": SENDER,
+            "OrganizerEmails": "first@campaign.example,second@campaign.example",
+            "UploadOrigins": "https://campaign.example",
+            "NotifyFunctionTimeout": "60",
+        },
+    )
+    outputs = stacks.stacks["letterbox-prod"].outputs
+    config = stage_config.load(project / ".chalice" / "config.json")
+    assert config["stages"]["prod"]["environment_variables"]["LETTERBOX_BUCKET"] == outputs["BucketName"]
+    assert config["stages"]["dev"] == committed_config()["stages"]["dev"]
+    for name in ("policy-prod-api.json", "policy-prod-notify.json"):
+        document = json.loads((project / ".chalice" / name).read_text(encoding="utf-8"))
+        assert policies.policy_problems(document, name) == []
+        assert outputs["BucketName"] in json.dumps(document)
+    # The secret went to SSM, encrypted, and nowhere else.
+    parameter = boto3.client("ssm").get_parameter(Name="/letterbox/prod/hcaptcha-secret", WithDecryption=True)
+    assert (parameter["Parameter"]["Type"], parameter["Parameter"]["Value"]) == ("SecureString", SECRET)
+    assert not [path for path in files_under(project) if SECRET.encode() in path.read_bytes()]
+    assert SECRET not in out.getvalue()
+    # Chalice ran with the stack's queue, and without the secret in its environment.
+    assert chalice.commands() == [["deploy", "--stage", "prod"], ["url", "--stage", "prod"]]
+    for _, env in chalice.calls:
+        assert env["LETTERBOX_NOTIFY_QUEUE"] == outputs["NotifyQueueName"] == "letterbox-prod-notify"
+        assert "HCAPTCHA_SECRET" not in env
+    assert "ReportBatchItemFailures" not in json.dumps(config)
+    # The functions' log groups exist before the functions, with their retention.
+    groups = boto3.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/letterbox-prod")["logGroups"]
+    assert {(g["logGroupName"], g.get("retentionInDays")) for g in groups} == {
+        ("/aws/lambda/letterbox-prod", 30),
+        ("/aws/lambda/letterbox-prod-notify", 30),
+    }
+
+
+def test_deploying_again_changes_no_file_and_needs_no_secret(project: Path, aws_endpoint: str) -> None:
+    deployment(project, "prod", OPERATOR_ENV)[0].deploy()
+    before = {path: path.read_bytes() for path in files_under(project / ".chalice")}
+
+    env = {k: v for k, v in OPERATOR_ENV.items() if k != "HCAPTCHA_SECRET"}  # read back from config.json's name
+    made, _, chalice, out = deployment(project, "prod", env)
+    made.deploy()
+
+    assert {path: path.read_bytes() for path in files_under(project / ".chalice")} == before
+    assert "wrote" not in out.getvalue()
+    assert chalice.commands()[0] == ["deploy", "--stage", "prod"]
+
+
+def test_settings_come_from_config_json_when_not_given_again(project: Path, aws_endpoint: str) -> None:
+    deployment(project, "prod", OPERATOR_ENV)[0].deploy()
+    made, stacks, _, _ = deployment(project, "prod", {"HCAPTCHA_SECRET": SECRET})
+
+    made.deploy()
+
+    assert stacks.calls[0][2]["SenderAddress"] == SENDER
+    config = stage_config.load(project / ".chalice" / "config.json")
+    assert config["stages"]["prod"]["environment_variables"]["LETTERBOX_ORIGINS"] == "https://campaign.example"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"HCAPTCHA_SITEKEY": "10000000-ffff-ffff-ffff-000000000001"}, "public test key"),
+        ({"HCAPTCHA_SECRET": TEST_SECRET}, "public test secret"),
+        ({"LETTERBOX_ORIGINS": "campaign.example"}, "is not an origin"),
+        ({"LETTERBOX_SENDER": ""}, "LETTERBOX_SENDER"),
+        ({"HCAPTCHA_SECRET": ""}, "no hCaptcha secret"),
+        ({"HCAPTCHA_SECRET_PARAMETER": "/letterbox/other"}, "not both"),
+    ],
+)
+def test_a_bad_setting_stops_the_deploy_before_the_stack(
+    project: Path, aws_endpoint: str, change: dict[str, str], message: str
+) -> None:
+    made, stacks, chalice, _ = deployment(project, "production", {**OPERATOR_ENV, **change})
+
+    with pytest.raises(DeployError, match=message):
+        made.deploy()
+
+    assert stacks.calls == []
+    assert chalice.calls == []
+
+
+def test_a_notify_timeout_the_queue_cannot_follow_is_refused(project: Path, aws_endpoint: str) -> None:
+    config = stage_config.load(project / ".chalice" / "config.json")
+    config["stages"]["prod"]["lambda_functions"]["notify"]["lambda_timeout"] = 45
+    (project / ".chalice" / "config.json").write_text(stage_config.dumps(config), encoding="utf-8")
+    made, stacks, _, _ = deployment(project, "prod", OPERATOR_ENV)
+
+    with pytest.raises(DeployError, match="lambda_timeout"):
+        made.deploy()
+    assert stacks.calls == []
+
+
+def test_a_named_ssm_parameter_is_used_as_it_is(project: Path, aws_endpoint: str) -> None:
+    boto3.client("ssm").put_parameter(Name="/campaign/hcaptcha", Value=SECRET, Type="SecureString", Overwrite=True)
+    env = {**{k: v for k, v in OPERATOR_ENV.items() if k != "HCAPTCHA_SECRET"}}
+    made, _, _, _ = deployment(project, "staging", {**env, "HCAPTCHA_SECRET_PARAMETER": "/campaign/hcaptcha"})
+
+    made.deploy()
+
+    config = stage_config.load(project / ".chalice" / "config.json")
+    api = config["stages"]["staging"]["lambda_functions"]["api_handler"]
+    assert api["environment_variables"]["HCAPTCHA_SECRET_PARAMETER"] == "/campaign/hcaptcha"
+    policy = json.loads((project / ".chalice" / "policy-staging-api.json").read_text(encoding="utf-8"))
+    assert statements(policy)["ReadCaptchaSecret"]["Resource"] == [
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/campaign/hcaptcha"
+    ]
+
+
+def test_a_bucket_kept_by_an_earlier_destroy_stops_a_new_deploy_until_it_is_gone(
+    project: Path, aws_endpoint: str
+) -> None:
+    s3 = boto3.client("s3")
+    bucket = BUCKET_NAME.format(stage="leftover", account=ACCOUNT, region=REGION)
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="submissions/a/x.json", Body=b"{}")
+    made, stacks, _, _ = deployment(project, "leftover", OPERATOR_ENV)
+
+    with pytest.raises(DeployError, match="still holds submissions"):
+        made.deploy()
+    assert stacks.calls == []
+
+    s3.delete_object(Bucket=bucket, Key="submissions/a/x.json")
+    made, stacks, _, out = deployment(project, "leftover", OPERATOR_ENV)
+    made.deploy()  # an empty leftover is removed, and the stack creates the bucket again
+    assert f"deleting the empty bucket {bucket}" in out.getvalue()
+    assert stacks.calls
