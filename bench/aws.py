@@ -64,6 +64,8 @@ class LocalAws:
             **LOCAL_CREDENTIALS,
             "AWS_ENDPOINT_URL": self.url,
             "LETTERBOX_STAGE": "dev",
+            # The bench runs on this machine, like the local stack: the test keys are allowed.
+            "LETTERBOX_LOCAL": "1",
             "LETTERBOX_BUCKET": self.outputs["BucketName"],
             "LETTERBOX_NOTIFY_QUEUE": self.outputs["NotifyQueueName"],
             "LETTERBOX_ORIGINS": ORIGIN,

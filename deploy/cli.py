@@ -1,6 +1,7 @@
 """Deploy letterbox to AWS, or tear it down. `make deploy STAGE=prod` and `make destroy STAGE=prod` call this.
 
-deploy   1. checks the settings (sender, organizers, origins, hCaptcha keys) before any AWS call
+deploy   1. checks the settings (sender, hCaptcha keys) and letterbox.toml (each form's organizers and
+            origins, as the stage will read them) before any AWS call
          2. creates or updates the CloudFormation stack letterbox-<stage> from infra/template.yaml
             (a change set; one without changes is dropped, so running it again is harmless)
          3. stores the hCaptcha secret, if given in HCAPTCHA_SECRET, as an SSM SecureString
@@ -42,10 +43,21 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)")
         command.add_argument("--project-dir", type=Path, default=ROOT, help=argparse.SUPPRESS)
     deploy.add_argument("--sender", default="", help="the address SES sends from (LETTERBOX_SENDER)")
-    deploy.add_argument("--organizers", default="", help="comma-separated addresses (LETTERBOX_ORGANIZERS)")
-    deploy.add_argument("--origins", default="", help="space-separated origins allowed to post (LETTERBOX_ORIGINS)")
+    deploy.add_argument(
+        "--organizers",
+        default="",
+        help="comma-separated addresses for every form, instead of letterbox.toml's (LETTERBOX_ORGANIZERS)",
+    )
+    deploy.add_argument(
+        "--origins",
+        default="",
+        help="space-separated origins for every form, instead of letterbox.toml's (LETTERBOX_ORIGINS)",
+    )
     deploy.add_argument("--form-options", default="", help="per-form JSON (LETTERBOX_FORM_OPTIONS)")
-    deploy.add_argument("--retention-days", help="days to keep submissions; 0 keeps them (stack parameter)")
+    deploy.add_argument(
+        "--retention-days",
+        help="days to keep submissions, their attachments and notified/ markers; 0 keeps them (stack parameter)",
+    )
     deploy.add_argument("--log-retention-days", help="days to keep the functions' logs (stack parameter)")
     deploy.add_argument("--kms-key-arn", help="encrypt the bucket with this KMS key; empty for SSE-S3")
     deploy.add_argument("--versioning", choices=["Enabled", "Suspended"], help="bucket versioning")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -16,15 +17,11 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.core.settings import (
-    HCAPTCHA_TEST_SECRET,
-    HCAPTCHA_TEST_SITEKEY,
-    PRODUCTION_STAGES,
-    ConfigError,
-    Settings,
-)
+from chalicelib.core.config_keys import ConfigError
+from chalicelib.core.form_choices import FormChoices
+from chalicelib.core.settings import HCAPTCHA_TEST_SECRET, HCAPTCHA_TEST_SITEKEY, Settings
 
-from . import policies, stage_config
+from . import config_check, policies, stage_config
 from .stack import DeployError, StackDeployer, stack_name, template_parameters
 from .stage_config import StageConfigError, StageSettings
 
@@ -33,6 +30,8 @@ TEMPLATE = ROOT / "infra" / "template.yaml"
 SECRET_PARAMETER = "/letterbox/{stage}/hcaptcha-secret"  # noqa: S105 (a name, not a secret)
 # The bucket's name in infra/template.yaml (a test holds the two together).
 BUCKET_NAME = "letterbox-{stage}-{account}-{region}"
+# The dead-letter alarm's subscriptions in infra/template.yaml (OrganizerEmails).
+ALARM_SUBSCRIBERS = 3
 
 
 # --- running chalice --------------------------------------------------------------------------------
@@ -102,11 +101,13 @@ class Deployment:
     def deploy(self) -> str:
         """Deploy or update everything; return the API's URL."""
         config = stage_config.load(self.config_path)
-        # Everything that can be checked without AWS is checked first.
+        # Everything that can be checked without AWS is checked first, letterbox.toml included.
         settings = self._settings(config, "(looked up in SSM below)")
+        planned = self._render(config, {"BucketName": "bucket-to-be-created"}, settings)  # the stage, before the stack
+        choices = self._choices(planned, settings)
         declared = template_parameters(self.template_path)
-        given = self._stack_parameters(config, settings, declared)
-        self._check_runtime_settings(config, settings)
+        given = self._stack_parameters(config, settings, choices, declared)
+        self._check_runtime_settings(planned)
 
         region, account = self._whereabouts()
         secret_parameter = self._secret_parameter(config)
@@ -116,7 +117,7 @@ class Deployment:
             self._clear_leftover_bucket(BUCKET_NAME.format(stage=self.stage, account=account, region=region))
         stack = self.stacks.deploy(name, self.template_path.read_text(encoding="utf-8"), declared, given)
 
-        rendered = stage_config.render(config, self.stage, stack.outputs, settings)
+        rendered = self._render(config, stack.outputs, settings)
         context = policies.PolicyContext.from_stack(
             self.stage, stack.outputs, stack.parameters, settings.sender, secret_parameter
         )
@@ -138,32 +139,65 @@ class Deployment:
     def _settings(self, config: Mapping[str, Any], secret_parameter: str) -> StageSettings:
         current = stage_config.environment(config, self.stage, "api_handler")
 
-        def pick(flag: str, name: str) -> str:
-            return (flag or self.env.get(name, "") or current.get(name, "")).strip()
+        def given(flag: str, name: str) -> str:
+            return (flag or self.env.get(name, "")).strip()
 
+        def pick(flag: str, name: str) -> str:
+            return given(flag, name) or current.get(name, "").strip()
+
+        # Every deployed stage, whatever its name, is held to production's rules.
         sitekey = pick("", "HCAPTCHA_SITEKEY")
-        if self.stage in PRODUCTION_STAGES and sitekey == HCAPTCHA_TEST_SITEKEY:
+        if sitekey == HCAPTCHA_TEST_SITEKEY:
             raise DeployError("HCAPTCHA_SITEKEY is hCaptcha's public test key: use your site's key")
-        settings = StageSettings(
+        if self.env.get("HCAPTCHA_SECRET", "").strip() == HCAPTCHA_TEST_SECRET:
+            raise DeployError("HCAPTCHA_SECRET is hCaptcha's public test secret: use your account's secret")
+        return StageSettings(
             sender=pick(self.options.sender, "LETTERBOX_SENDER"),
-            organizers=tuple(
-                o.strip() for o in pick(self.options.organizers, "LETTERBOX_ORGANIZERS").split(",") if o.strip()
-            ),
-            origins=tuple(pick(self.options.origins, "LETTERBOX_ORIGINS").split()),
+            # Overrides of letterbox.toml, for every form: only when given (one already in config.json stays).
+            organizers=_words(given(self.options.organizers, "LETTERBOX_ORGANIZERS")),
+            origins=_words(given(self.options.origins, "LETTERBOX_ORIGINS")),
             sitekey=sitekey,
             secret_parameter=secret_parameter,
             form_options=pick(self.options.form_options, "LETTERBOX_FORM_OPTIONS"),
         )
+
+    def _render(self, config: Mapping[str, Any], outputs: Mapping[str, str], settings: StageSettings) -> dict[str, Any]:
         try:
-            settings.check()
+            return stage_config.render(config, self.stage, outputs, settings)
         except StageConfigError as error:
             raise DeployError(str(error)) from None
-        if not settings.origins:
-            self._say("warning: no LETTERBOX_ORIGINS: no web page may post to the forms until you add one")
-        return settings
+
+    def _choices(self, rendered: Mapping[str, Any], settings: StageSettings) -> FormChoices:
+        """Every form's options as the stage will read them (letterbox.toml under the stage's variables), checked."""
+        api_handler_env = stage_config.environment(rendered, self.stage, "api_handler")
+        variables = {**api_handler_env, "LETTERBOX_CONFIG": self.env.get("LETTERBOX_CONFIG", "")}
+        try:
+            choices = config_check.stage_choices(self.options.project_dir, self.stage, variables)
+            settings.check(choices)
+        except (ConfigError, StageConfigError) as error:
+            raise DeployError(str(error)) from None
+        if not choices.all_origins:
+            self._say(
+                f"warning: stage {self.stage} allows no origins ({choices.source}): "
+                "no web page may post to the forms until you add one to letterbox.toml"
+            )
+        given = {
+            name
+            for name, value in [("LETTERBOX_ORGANIZERS", settings.organizers), ("LETTERBOX_ORIGINS", settings.origins)]
+            if value
+        }
+        for name in choices.overridden_by:
+            # Not given this time: config.json holds it (an earlier deploy wrote it), and it still wins.
+            where = "" if name in given else " (set in .chalice/config.json: remove it there to let the file decide)"
+            self._say(f"{name} overrides letterbox.toml for every form of stage {self.stage}{where}")
+        return choices
 
     def _stack_parameters(
-        self, config: Mapping[str, Any], settings: StageSettings, declared: Mapping[str, Any]
+        self,
+        config: Mapping[str, Any],
+        settings: StageSettings,
+        choices: FormChoices,
+        declared: Mapping[str, Any],
     ) -> dict[str, str]:
         timeout = str(stage_config.function_setting(config, self.stage, "notify", "lambda_timeout"))
         allowed = [str(v) for v in declared["NotifyFunctionTimeout"]["AllowedValues"]]
@@ -172,25 +206,36 @@ class Deployment:
                 f"the notify function's lambda_timeout ({timeout}) must be one of {', '.join(allowed)} seconds: "
                 "the queue's visibility timeout is looked up from it"
             )
+        subscribers = choices.all_organizers[:ALARM_SUBSCRIBERS]
+        if len(choices.all_organizers) > ALARM_SUBSCRIBERS:
+            self._say(
+                f"the dead-letter alarm goes to the first {ALARM_SUBSCRIBERS} organizers: {', '.join(subscribers)}"
+            )
         return {
             **self.options.stack_parameters,
             "Stage": self.stage,
             "SenderAddress": settings.sender,
-            "OrganizerEmails": ",".join(settings.organizers),
-            "UploadOrigins": ",".join(settings.origins),
+            "OrganizerEmails": ",".join(subscribers),
+            "UploadOrigins": ",".join(choices.all_origins),  # the bucket's CORS rule: every form's sites
             "NotifyFunctionTimeout": timeout,
         }
 
-    def _check_runtime_settings(self, config: Mapping[str, Any], settings: StageSettings) -> None:
-        """Build the functions' Settings as they will at start, so a bad origin fails now, not in Lambda."""
-        outputs = {"BucketName": "bucket-to-be-created"}
-        rendered = stage_config.render(config, self.stage, outputs, settings)
-        for function in ("api_handler", "notify"):
+    def _check_runtime_settings(self, rendered: Mapping[str, Any]) -> None:
+        """Build the functions' Settings as they will at start, so a bad origin fails now, not in Lambda.
+
+        No local marker reaches a rendered stage (stage_config.check_not_local): test keys are refused here.
+        """
+        try:
+            config = config_check.project_config(self.options.project_dir)
+        except ConfigError as error:
+            raise DeployError(str(error)) from None
+        forms = config_check.form_names(self.options.project_dir)
+        for function in stage_config.FUNCTIONS:
             env = stage_config.environment(rendered, self.stage, function)
             if env.pop("HCAPTCHA_SECRET_PARAMETER", ""):
                 env["HCAPTCHA_SECRET"] = "placeholder-for-the-check"  # noqa: S105 (not a secret)
             try:
-                Settings.from_env(env)
+                Settings.from_env(env, config=config, form_names=forms)
             except ConfigError as error:
                 raise DeployError(f"{function}: {error}") from None
 
@@ -228,8 +273,6 @@ class Deployment:
         if named and secret:
             raise DeployError("set HCAPTCHA_SECRET or HCAPTCHA_SECRET_PARAMETER, not both")
         if secret:
-            if self.stage in PRODUCTION_STAGES and secret == HCAPTCHA_TEST_SECRET:
-                raise DeployError("HCAPTCHA_SECRET is hCaptcha's public test secret: use your account's secret")
             name = SECRET_PARAMETER.format(stage=self.stage)
             ssm.put_parameter(
                 Name=name,
@@ -299,6 +342,11 @@ class Deployment:
 
     def _say(self, text: str) -> None:
         self.out.write(f"letterbox-deploy: {text}\n")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """A list as the variables write it: separated by commas or spaces."""
+    return tuple(word for word in re.split(r"[\s,]+", text) if word)
 
 
 def _object_count(s3: Any, bucket: str, limit: int) -> int:

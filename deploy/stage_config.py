@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.core.form_choices import FormChoices
+
 from .policies import policy_file_names
 
 # The committed stage whose settings (memory, timeouts, policy files) a new stage starts from.
@@ -21,6 +23,9 @@ TEMPLATE_STAGE = "prod"
 # Kept for `chalice local` and the local stack: never deployed by this script.
 LOCAL_STAGE = "dev"
 SECRET_VARIABLES = frozenset({"HCAPTCHA_SECRET"})
+# The local stack's alone: the marker that accepts test keys, its demo site, another file than the one shipped.
+LOCAL_VARIABLES = ("LETTERBOX_LOCAL", "LETTERBOX_LOCAL_ORIGINS", "LETTERBOX_CONFIG")
+FUNCTIONS = ("api_handler", "notify")
 
 
 class StageConfigError(Exception):
@@ -29,7 +34,10 @@ class StageConfigError(Exception):
 
 @dataclass(frozen=True)
 class StageSettings:
-    """What the operator decides for a stage (flags, environment, or what config.json holds already)."""
+    """What the operator decides for a stage (flags, environment, or what config.json holds already).
+
+    `organizers` and `origins` are the operator's overrides (empty: letterbox.toml decides), for every form.
+    """
 
     sender: str
     organizers: tuple[str, ...]
@@ -38,13 +46,17 @@ class StageSettings:
     secret_parameter: str
     form_options: str = ""
 
-    def check(self) -> None:
+    def check(self, choices: FormChoices) -> None:
+        """Refuse a stage that could not run; `choices` are the forms' options as the stage will read them."""
         if not self.sender or "@" not in self.sender:
             raise StageConfigError(
                 "no sender address: set LETTERBOX_SENDER (or --sender) to the address SES sends from"
             )
-        if not self.organizers:
-            raise StageConfigError("no organizers: set LETTERBOX_ORGANIZERS (or --organizers), comma-separated")
+        if not choices.all_organizers:
+            raise StageConfigError(
+                'no organizers: add organizers = ["you@campaign.example"] to letterbox.toml '
+                "(or set LETTERBOX_ORGANIZERS, or --organizers, for every form)"
+            )
         if not self.sitekey:
             raise StageConfigError("no hCaptcha sitekey: set HCAPTCHA_SITEKEY")
         if not self.secret_parameter:
@@ -97,10 +109,12 @@ def function_setting(config: Mapping[str, Any], stage: str, function: str, key: 
 def render(
     config: Mapping[str, Any], stage: str, outputs: Mapping[str, str], settings: StageSettings
 ) -> dict[str, Any]:
-    """The whole config with `stage` set from the stack's outputs and the settings; other stages untouched."""
+    """The whole config with `stage` set from the stack's outputs and the settings; other stages untouched.
+
+    The settings are checked by StageSettings.check, with letterbox.toml read under the rendered variables.
+    """
     if stage == LOCAL_STAGE:
         raise StageConfigError(f"stage {LOCAL_STAGE!r} is the local stack's (make dev): deploy another, e.g. prod")
-    settings.check()
     rendered = copy.deepcopy(dict(config))
     stage_settings = stage_of(config, stage)
     stage_settings["autogen_policy"] = False
@@ -109,14 +123,17 @@ def render(
         "LETTERBOX_STAGE": stage,
         "LETTERBOX_BUCKET": outputs["BucketName"],
         "LETTERBOX_SENDER": settings.sender,
+    }
+    # Only what the operator gave: a variable overrides letterbox.toml for every form.
+    overrides = {
         "LETTERBOX_ORGANIZERS": ",".join(settings.organizers),
         "LETTERBOX_ORIGINS": " ".join(settings.origins),
+        "LETTERBOX_FORM_OPTIONS": settings.form_options,
     }
-    if settings.form_options:
-        stage_settings["environment_variables"]["LETTERBOX_FORM_OPTIONS"] = settings.form_options
+    stage_settings["environment_variables"].update({name: value for name, value in overrides.items() if value})
     functions = stage_settings.setdefault("lambda_functions", {})
     files = policy_file_names(stage)
-    for function in ("api_handler", "notify"):
+    for function in FUNCTIONS:
         functions.setdefault(function, {})["iam_policy_file"] = files[function]
     api = functions["api_handler"]
     api["environment_variables"] = {
@@ -126,7 +143,18 @@ def render(
     }
     rendered.setdefault("stages", {})[stage] = stage_settings
     check_no_secrets(rendered)
+    check_not_local(rendered, stage)
     return rendered
+
+
+def check_not_local(config: Mapping[str, Any], stage: str) -> None:
+    """Refuse a deployed stage that carries the local stack's variables (LETTERBOX_LOCAL accepts test keys)."""
+    for function in FUNCTIONS:
+        if found := [name for name in LOCAL_VARIABLES if name in environment(config, stage, function)]:
+            raise StageConfigError(
+                f"stage {stage!r} sets {', '.join(found)} for {function} in .chalice/config.json: "
+                "it is for the local stack only (make dev), remove it"
+            )
 
 
 def check_no_secrets(config: Mapping[str, Any]) -> None:

@@ -8,6 +8,9 @@ import signal
 import sys
 import threading
 
+from chalicelib.core.form_choices import known_form_names
+from chalicelib.core.settings import ConfigError
+
 from .stack import LocalStack, Ports
 
 
@@ -25,7 +28,7 @@ def main() -> int:
         stopped.wait()
     except KeyboardInterrupt:
         pass
-    except (OSError, RuntimeError) as error:
+    except (OSError, RuntimeError, ConfigError) as error:
         print(f"letterbox: could not start: {error}", file=sys.stderr)
         return 1
     finally:
@@ -43,12 +46,27 @@ def banner(stack: LocalStack) -> str:
             "letterbox is running locally (offline). Ctrl-C stops it.",
             f"  API            {stack.api_url}   (try {stack.api_url}/forms)",
             f"  local AWS      {stack.aws_url}   (moto; bucket {stack.outputs['BucketName']})",
-            f"  allowed pages  {' '.join(stack.demo_origins)}",
+            *allowed_pages(stack),
             f"  demo site      {stack.demo_origins[0]}/   (the forms on static pages; emails at /outbox/)",
             f"  outbox         {stack.outbox}   (every email the worker sent, as .eml)",
             "",
         ]
     )
+
+
+def allowed_pages(stack: LocalStack) -> list[str]:
+    """Each form and the origins whose pages may post to it: what the API allows, not what we hoped."""
+    choices = stack.choices
+    if choices is None:
+        return []
+    overridden = " (LETTERBOX_ORIGINS overrides it)" if "LETTERBOX_ORIGINS" in choices.overridden_by else ""
+    lines = [f"  allowed pages  from {choices.source}, stage {choices.stage}{overridden}; add a site there"]
+    names = sorted(known_form_names() | set(choices.named))
+    width = max((len(name) for name in names), default=0)
+    for name in names:
+        origins = choices.options_for(name).origins
+        lines.append(f"    {name:<{width}}  {' '.join(origins) or '(none: no page may post to it)'}")
+    return lines
 
 
 if __name__ == "__main__":

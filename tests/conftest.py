@@ -74,6 +74,7 @@ def app_env(
     siteverify.state.failing_status = None
     env = {
         "LETTERBOX_STAGE": "dev",
+        "LETTERBOX_LOCAL": "1",  # the test keys below are accepted on the local stack only
         "LETTERBOX_BUCKET": stack["BucketName"],
         "LETTERBOX_ORIGINS": f"{CAMPAIGN_ORIGIN} {OTHER_CAMPAIGN_ORIGIN}",
         "HCAPTCHA_SITEKEY": TEST_SITEKEY,

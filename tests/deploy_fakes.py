@@ -103,6 +103,21 @@ OPERATOR_ENV = {
     "HCAPTCHA_SITEKEY": SITEKEY,
     "HCAPTCHA_SECRET": SECRET,
 }
+# The operator who leaves the forms' organizers and origins to letterbox.toml.
+FILE_ENV = {k: v for k, v in OPERATOR_ENV.items() if k not in ("LETTERBOX_ORGANIZERS", "LETTERBOX_ORIGINS")}
+
+
+def write_config(project: Path, text: str) -> None:
+    """The project's letterbox.toml (vendor/letterbox.toml, which ships it, links to it)."""
+    (project / "letterbox.toml").write_text(text, encoding="utf-8")
+
+
+def recording_session() -> tuple[boto3.session.Session, list[str]]:
+    """A session whose clients note every AWS call they make (the operation's name) before making it."""
+    session = boto3.session.Session(region_name=REGION)
+    calls: list[str] = []
+    session.events.register("before-call", lambda model, **_: calls.append(model.name))
+    return session, calls
 
 
 Made = TypeVar("Made", bound=Deployment)
@@ -125,9 +140,10 @@ def _made(
 ) -> tuple[Made, LoaderStacks, FakeChalice, io.StringIO]:
     out, chalice = io.StringIO(), FakeChalice()
     answers = options.pop("answers", [])
+    session = options.pop("session", None) or boto3.session.Session(region_name=REGION)
     made = kind(
         Options(stage=stage, project_dir=project, **options),
-        boto3.session.Session(region_name=REGION),
+        session,
         env,
         run=chalice,
         out=out,

@@ -13,9 +13,10 @@ import pytest
 from deploy import policies, stage_config
 from deploy.deployment import BUCKET_NAME
 from deploy.stack import DeployError
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, TEST_SITEKEY
 from tests.deploy_fakes import (
     ACCOUNT,
+    FILE_ENV,
     OPERATOR_ENV,
     REGION,
     SECRET,
@@ -23,7 +24,9 @@ from tests.deploy_fakes import (
     committed_config,
     deployment,
     files_under,
+    recording_session,
     statements,
+    write_config,
 )
 
 # The `project` fixture: a copy of the files `make deploy` reads and writes.
@@ -89,13 +92,18 @@ def test_deploying_again_changes_no_file_and_needs_no_secret(project: Path, aws_
 
 def test_settings_come_from_config_json_when_not_given_again(project: Path, aws_endpoint: str) -> None:
     deployment(project, "prod", OPERATOR_ENV)[0].deploy()
-    made, stacks, _, _ = deployment(project, "prod", {"HCAPTCHA_SECRET": SECRET})
+    made, stacks, _, out = deployment(project, "prod", {"HCAPTCHA_SECRET": SECRET})
 
     made.deploy()
 
     assert stacks.calls[0][2]["SenderAddress"] == SENDER
     config = stage_config.load(project / ".chalice" / "config.json")
     assert config["stages"]["prod"]["environment_variables"]["LETTERBOX_ORIGINS"] == "https://campaign.example"
+    # An override an earlier deploy wrote still wins over letterbox.toml, and the deploy says where it is.
+    assert (
+        "LETTERBOX_ORIGINS overrides letterbox.toml for every form of stage prod "
+        "(set in .chalice/config.json: remove it there to let the file decide)"
+    ) in out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -107,6 +115,7 @@ def test_settings_come_from_config_json_when_not_given_again(project: Path, aws_
         ({"LETTERBOX_SENDER": ""}, "LETTERBOX_SENDER"),
         ({"HCAPTCHA_SECRET": ""}, "no hCaptcha secret"),
         ({"HCAPTCHA_SECRET_PARAMETER": "/letterbox/other"}, "not both"),
+        ({"LETTERBOX_CONFIG": "campaign.toml"}, "LETTERBOX_CONFIG is for local runs"),
     ],
 )
 def test_a_bad_setting_stops_the_deploy_before_the_stack(
@@ -166,3 +175,157 @@ def test_a_bucket_kept_by_an_earlier_destroy_stops_a_new_deploy_until_it_is_gone
     made.deploy()  # an empty leftover is removed, and the stack creates the bucket again
     assert f"deleting the empty bucket {bucket}" in out.getvalue()
     assert stacks.calls
+
+
+# --- letterbox.toml: the forms' organizers and origins, checked before any AWS call ----------------
+
+CAMPAIGN = """\
+organizers = ["anna@campaign.example", "boris@campaign.example"]
+origins = ["https://campaign.example"]
+
+[forms.letter-copy]
+origins = ["https://campaign.example", "https://letters.campaign.example"]
+organizers = ["press@campaign.example", "anna@campaign.example", "vera@campaign.example"]
+
+[stages.dev]
+origins = ["http://127.0.0.1:8080"]
+"""
+
+
+def test_a_wrong_letterbox_toml_stops_the_deploy_before_any_aws_call(project: Path, aws_endpoint: str) -> None:
+    write_config(
+        project, 'organizers = ["anna@campaign.example"]\n\n[forms.letter-copy]\norigins = "https://x.example"\n'
+    )
+    session, aws_calls = recording_session()
+    made, stacks, chalice, _ = deployment(project, "prod", FILE_ENV, session=session)
+
+    with pytest.raises(DeployError, match=r"^letterbox\.toml line 4: forms\.letter-copy\.origins: must be a list"):
+        made.deploy()
+
+    assert aws_calls == []
+    assert stacks.calls == []
+    assert chalice.calls == []
+
+
+def test_the_stack_gets_every_forms_origins_and_the_organizers_from_the_file(project: Path, aws_endpoint: str) -> None:
+    write_config(project, CAMPAIGN)
+    session, aws_calls = recording_session()
+    made, stacks, _, out = deployment(project, "fromfile", FILE_ENV, session=session)
+
+    made.deploy()  # a stage of its own: moto keeps the alarm subscriptions of every test
+
+    [(_, _, given)] = stacks.calls
+    assert given["UploadOrigins"] == "https://campaign.example,https://letters.campaign.example"
+    # The template subscribes three addresses to the dead-letter alarm: the first three, and the deploy says so.
+    assert given["OrganizerEmails"] == "anna@campaign.example,boris@campaign.example,press@campaign.example"
+    assert "the dead-letter alarm goes to the first 3 organizers" in out.getvalue()
+    outputs = stacks.stacks["letterbox-fromfile"].outputs
+    [rule] = boto3.client("s3").get_bucket_cors(Bucket=outputs["BucketName"])["CORSRules"]
+    assert rule["AllowedOrigins"] == ["https://campaign.example", "https://letters.campaign.example"]
+    subscribed = boto3.client("sns").list_subscriptions_by_topic(TopicArn=outputs["AlarmTopicArn"])["Subscriptions"]
+    assert sorted(s["Endpoint"] for s in subscribed) == [
+        "anna@campaign.example",
+        "boris@campaign.example",
+        "press@campaign.example",
+    ]
+    # The file decides: no variable overrides it in the stage the functions run.
+    environment = stage_config.environment(
+        stage_config.load(project / ".chalice" / "config.json"), "fromfile", "api_handler"
+    )
+    assert "LETTERBOX_ORGANIZERS" not in environment
+    assert "LETTERBOX_ORIGINS" not in environment
+    assert "overrides letterbox.toml" not in out.getvalue()
+    assert "GetCallerIdentity" in aws_calls  # (the recording sees the calls a deploy makes)
+
+
+def test_organizers_and_origins_given_at_deploy_are_written_as_overrides(project: Path, aws_endpoint: str) -> None:
+    write_config(project, CAMPAIGN)
+    made, stacks, _, out = deployment(project, "prod", FILE_ENV, origins="https://other.example")
+
+    made.deploy()
+
+    assert stacks.calls[0][2]["UploadOrigins"] == "https://other.example"
+    environment = stage_config.load(project / ".chalice" / "config.json")["stages"]["prod"]["environment_variables"]
+    assert environment["LETTERBOX_ORIGINS"] == "https://other.example"
+    assert "LETTERBOX_ORGANIZERS" not in environment
+    assert "LETTERBOX_ORIGINS overrides letterbox.toml for every form of stage prod\n" in out.getvalue()
+
+
+def test_a_stage_without_organizers_in_the_file_or_the_variables_is_refused(project: Path, aws_endpoint: str) -> None:
+    made, stacks, _, _ = deployment(project, "prod", FILE_ENV)  # the committed file names none for prod
+
+    with pytest.raises(DeployError, match=r"no organizers: add organizers = \[.*\] to letterbox\.toml"):
+        made.deploy()
+    assert stacks.calls == []
+
+
+def test_no_origins_anywhere_is_a_warning(project: Path, aws_endpoint: str) -> None:
+    write_config(project, 'organizers = ["anna@campaign.example"]\n')
+    made, stacks, _, out = deployment(project, "prod", FILE_ENV)
+
+    made.deploy()
+
+    assert "warning: stage prod allows no origins (letterbox.toml)" in out.getvalue()
+    assert stacks.calls[0][2]["UploadOrigins"] == ""
+
+
+# --- every deployed stage is held to production's rules, whatever its name -------------------------
+
+
+def staging_env(project: Path, **variables: str) -> None:
+    """Give the (new) stage "staging" these variables in .chalice/config.json, as an operator might."""
+    config = stage_config.load(project / ".chalice" / "config.json")
+    config["stages"]["staging"] = {**config["stages"]["prod"], "environment_variables": dict(variables)}
+    (project / ".chalice" / "config.json").write_text(stage_config.dumps(config), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("env", "in_config", "message"),
+    [
+        ({"HCAPTCHA_SITEKEY": TEST_SITEKEY}, {}, "HCAPTCHA_SITEKEY is hCaptcha's public test key"),
+        ({"HCAPTCHA_SECRET": TEST_SECRET}, {}, "HCAPTCHA_SECRET is hCaptcha's public test secret"),
+        ({"HCAPTCHA_SITEKEY": ""}, {"HCAPTCHA_SITEKEY": TEST_SITEKEY}, "public test key"),
+        ({}, {"HCAPTCHA_VERIFY_URL": "http://127.0.0.1:9/siteverify"}, "HCAPTCHA_VERIFY_URL must be an https:// URL"),
+    ],
+)
+def test_a_stage_named_staging_refuses_the_test_keys(
+    project: Path, aws_endpoint: str, env: dict[str, str], in_config: dict[str, str], message: str
+) -> None:
+    staging_env(project, **in_config)
+    session, aws_calls = recording_session()
+    made, stacks, _, _ = deployment(project, "staging", {**OPERATOR_ENV, **env}, session=session)
+
+    with pytest.raises(DeployError, match=message):
+        made.deploy()
+    assert aws_calls == []
+    assert stacks.calls == []
+
+
+@pytest.mark.parametrize(
+    ("where", "variable"),
+    [
+        ("stage", "LETTERBOX_LOCAL"),
+        ("notify", "LETTERBOX_LOCAL"),
+        ("top level", "LETTERBOX_LOCAL"),
+        ("stage", "LETTERBOX_LOCAL_ORIGINS"),
+        ("stage", "LETTERBOX_CONFIG"),
+    ],
+)
+def test_a_stage_that_carries_the_local_marker_is_refused(
+    project: Path, aws_endpoint: str, where: str, variable: str
+) -> None:
+    config = stage_config.load(project / ".chalice" / "config.json")
+    scope = {
+        "stage": config["stages"]["prod"],
+        "notify": config["stages"]["prod"]["lambda_functions"]["notify"],
+        "top level": config,
+    }[where]
+    scope.setdefault("environment_variables", {})[variable] = "1"
+    (project / ".chalice" / "config.json").write_text(stage_config.dumps(config), encoding="utf-8")
+    session, aws_calls = recording_session()
+    made, stacks, _, _ = deployment(project, "prod", OPERATOR_ENV, session=session)
+
+    with pytest.raises(DeployError, match=f"stage 'prod' sets {variable} for .* it is for the local stack only"):
+        made.deploy()
+    assert aws_calls == []
+    assert stacks.calls == []

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.form_choices import FormChoices, FormOptions
 from deploy import policies, stage_config
 from deploy.deployment import BUCKET_NAME
 from deploy.stage_config import StageConfigError, StageSettings
@@ -71,19 +72,59 @@ def test_a_secret_by_value_is_refused_outside_the_local_stage() -> None:
     stage_config.check_no_secrets(committed_config())  # dev's public test secret is fine
 
 
+def test_organizers_and_origins_are_written_only_when_the_operator_gave_them() -> None:
+    from_the_file = StageSettings(**{**SETTINGS.__dict__, "organizers": (), "origins": ()})
+
+    rendered = stage_config.render(committed_config(), "prod", OUTPUTS, from_the_file)
+
+    # A variable set in the stage would override letterbox.toml for every form.
+    environment = stage_config.environment(rendered, "prod", "api_handler")
+    assert "LETTERBOX_ORGANIZERS" not in environment
+    assert "LETTERBOX_ORIGINS" not in environment
+    again = stage_config.render(rendered, "prod", OUTPUTS, SETTINGS)
+    assert stage_config.environment(again, "prod", "api_handler")["LETTERBOX_ORIGINS"] == (
+        "https://campaign.example https://www.campaign.example"
+    )
+
+
+# The forms' options as the stage reads them (letterbox.toml under its variables): one organizer.
+CHOICES = FormChoices("prod", FormOptions(organizers=("anna@campaign.example",)))
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "choices", "message"),
     [
-        ({"sender": ""}, "LETTERBOX_SENDER"),
-        ({"organizers": ()}, "LETTERBOX_ORGANIZERS"),
-        ({"sitekey": ""}, "HCAPTCHA_SITEKEY"),
-        ({"secret_parameter": ""}, "HCAPTCHA_SECRET"),
+        ({"sender": ""}, CHOICES, "LETTERBOX_SENDER"),
+        ({}, FormChoices("prod", FormOptions()), r"no organizers: add organizers = .* to letterbox\.toml"),
+        ({"sitekey": ""}, CHOICES, "HCAPTCHA_SITEKEY"),
+        ({"secret_parameter": ""}, CHOICES, "HCAPTCHA_SECRET"),
     ],
 )
-def test_missing_settings_are_named(change: dict[str, Any], message: str) -> None:
+def test_missing_settings_are_named(change: dict[str, Any], choices: FormChoices, message: str) -> None:
     settings = StageSettings(**{**SETTINGS.__dict__, **change})
     with pytest.raises(StageConfigError, match=message):
-        stage_config.render(committed_config(), "prod", OUTPUTS, settings)
+        settings.check(choices)
+
+
+def test_organizers_of_one_form_only_are_enough() -> None:
+    SETTINGS.check(FormChoices("prod", FormOptions(), {"letter-copy": FormOptions(organizers=("a@campaign.example",))}))
+
+
+@pytest.mark.parametrize("variable", ["LETTERBOX_LOCAL", "LETTERBOX_LOCAL_ORIGINS", "LETTERBOX_CONFIG"])
+def test_a_stage_carrying_the_local_stacks_variables_is_never_rendered(variable: str) -> None:
+    config = committed_config()
+    config["stages"]["prod"]["lambda_functions"]["api_handler"]["environment_variables"] = {variable: "1"}
+
+    with pytest.raises(StageConfigError, match=f"stage 'prod' sets {variable} for api_handler"):
+        stage_config.render(config, "prod", OUTPUTS, SETTINGS)
+
+
+def test_the_local_stage_is_marked_local_and_leaves_the_forms_to_letterbox_toml() -> None:
+    dev = stage_config.environment(committed_config(), "dev")
+
+    assert dev["LETTERBOX_LOCAL"] == "1"  # `chalice local --stage dev` accepts the test keys
+    assert "LETTERBOX_ORGANIZERS" not in dev  # letterbox.toml's [stages.dev] names them
+    assert "LETTERBOX_ORIGINS" not in dev
 
 
 def test_memory_and_timeouts_fit_the_limits_around_them() -> None:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
-from chalicelib.core.settings import FormOptions, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.intake import problems
 
 # Characters a URL may carry as they are (RFC 3986's reserved and unreserved ones, and %).

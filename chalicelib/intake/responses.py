@@ -8,8 +8,9 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition
-from chalicelib.core.settings import FormOptions, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.intake.pages import problem_page, thanks_page
 from chalicelib.intake.problems import Problem
 from chalicelib.intake.submissions import Accepted

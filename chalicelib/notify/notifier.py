@@ -13,9 +13,10 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from chalicelib.core.attachments import AttachmentStore
+from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import NotARecord, SubmissionRecord
-from chalicelib.core.settings import FormOptions, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.core.storage import read_object
 from chalicelib.notify.mailer import PermanentSendError, SesMailer
 from chalicelib.notify.markers import Claim, MarkerStore

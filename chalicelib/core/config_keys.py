@@ -1,0 +1,153 @@
+"""letterbox.toml's keys: what each one fills, how its value is checked, the variable that overrides it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+# Adding a captcha is one more name here (the first is what LETTERBOX_CAPTCHA=on means).
+CAPTCHAS = ("hcaptcha", "off")
+EMAIL_LANGS = ("en", "ru")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable, or the file, line and key."""
+
+
+class Invalid(Exception):
+    """One value is wrong: what is expected, and in a list, at which index."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.index = index
+
+
+Check = Callable[[object], Any]
+
+
+def normal_origin(text: str) -> str | None:
+    """`scheme://host[:port]`, lowercased, or None when `text` is not an origin."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    try:
+        _ = parts.port
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _origin(value: object) -> str:
+    normal = normal_origin(value) if isinstance(value, str) else None
+    if normal is None:
+        raise Invalid(f"{shown(value)} is not an origin like https://campaign.example")
+    return normal
+
+
+# ASCII only, no spaces, commas or angle brackets: the address goes into a To: header as is.
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def _email(value: object) -> str:
+    if not isinstance(value, str) or not EMAIL.match(value):
+        raise Invalid(f"{shown(value)} is not an email address like anna@campaign.example")
+    return value
+
+
+def _field_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"{shown(value)} is not a field name")
+    return value
+
+
+def _boolean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"must be true or false, not {shown(value)}")
+    return value
+
+
+def _list_of(item: Check, example: str) -> Check:
+    def check(value: object) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            hint = f" (write [{json.dumps(value)}])" if isinstance(value, str) else ""
+            raise Invalid(f"must be a list like {example}, not {shown(value)}{hint}")
+        checked = []
+        for index, element in enumerate(value):
+            try:
+                checked.append(item(element))
+            except Invalid as error:
+                raise Invalid(error.message, index) from None
+        return tuple(dict.fromkeys(checked))
+
+    return check
+
+
+def _one_of(choices: tuple[str, ...], what: str) -> Check:
+    def check(value: object) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise Invalid(f"{shown(value)} is not {what} ({', '.join(choices)})")
+        return value
+
+    return check
+
+
+def _words(text: str) -> object:
+    return [word for word in re.split(r"[\s,]+", text) if word]
+
+
+def _switch(text: str) -> object:
+    word = text.lower()
+    if word in ("1", "true", "on", "yes"):
+        return True
+    if word in ("0", "false", "off", "no"):
+        return False
+    return text
+
+
+def _captcha_word(text: str) -> object:
+    switched = _switch(text)
+    if isinstance(switched, bool):
+        return CAPTCHAS[0] if switched else "off"
+    return text.lower()
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: the FormOptions field it fills, its check, the variable that overrides it."""
+
+    attribute: str
+    check: Check
+    env: str = ""
+    # What the variable's text stands for, in the file's terms, before the check.
+    env_value: Callable[[str], object] = str
+
+
+# The keys of every table; the next ones (notify, encrypt_to, clear_fields) are one row each.
+KEYS: Mapping[str, Key] = {
+    "origins": Key("origins", _list_of(_origin, '["https://campaign.example"]'), "LETTERBOX_ORIGINS", _words),
+    "organizers": Key("organizers", _list_of(_email, '["anna@campaign.example"]'), "LETTERBOX_ORGANIZERS", _words),
+    "email_lang": Key("lang", _one_of(EMAIL_LANGS, "a language emails are written in"), "LETTERBOX_EMAIL_LANG"),
+    "metadata_only": Key("metadata_only", _boolean, "LETTERBOX_METADATA_ONLY", _switch),
+    "safe_fields": Key("safe_fields", _list_of(_field_name, '["kind", "date"]')),
+    "captcha": Key("captcha", _one_of(CAPTCHAS, "a captcha letterbox knows"), "LETTERBOX_CAPTCHA", _captcha_word),
+}
+
+
+def shown(value: object) -> str:
+    """A value as the message shows it: strings quoted, booleans as TOML writes them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return str(value)
