@@ -19,6 +19,8 @@ app.log.setLevel(logging.INFO)
 logging.getLogger("botocore").setLevel(logging.WARNING)
 # Read when Chalice builds the event source mapping (deploy, package); the deploy sets it.
 NOTIFY_QUEUE = os.environ.get("LETTERBOX_NOTIFY_QUEUE", "letterbox-dev-notify")
+# At most this many notify functions at once: with LETTERBOX_SEND_RATE, what keeps a burst under SES's rate.
+NOTIFY_CONCURRENCY = int(os.environ.get("LETTERBOX_NOTIFY_CONCURRENCY", "2"))
 
 
 @app.route("/health")
@@ -61,7 +63,7 @@ def thanks(form: str) -> Response:
     return runtime.api().thanks(_request(), form)
 
 
-@app.on_sqs_message(queue=NOTIFY_QUEUE, batch_size=10, name="notify")
+@app.on_sqs_message(queue=NOTIFY_QUEUE, batch_size=10, name="notify", maximum_concurrency=NOTIFY_CONCURRENCY)
 def notify(event: SQSEvent) -> None:
     runtime.handle_notify_batch(event.to_dict()["Records"])
 

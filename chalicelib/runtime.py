@@ -134,12 +134,12 @@ def handle_notify_batch(records: Sequence[Mapping[str, Any]]) -> None:
 
 @_built_once
 def mailer() -> SesMailer:
-    from chalicelib.notify.mailer import SesMailer
+    from chalicelib.notify.mailer import SendPacer, SesMailer
 
-    sender = settings().sender
-    if not sender:
+    config = settings()
+    if not config.sender:
         raise ConfigError("LETTERBOX_SENDER is not set: the verified address emails are sent from")
-    return SesMailer(ses_client(), sender)
+    return SesMailer(ses_client(), config.sender, SendPacer.for_rate(config.send_rate, config.notify_concurrency))
 
 
 @_built_once

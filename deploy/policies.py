@@ -147,9 +147,11 @@ def _common(context: PolicyContext, function_name: str) -> list[dict[str, Any]]:
 
 def api_policy(context: PolicyContext) -> Policy:
     statements = [
-        _statement("StoreSubmissions", ["s3:PutObject"], [context.object_arn(SUBMISSIONS)]),
-        # Listing one form's day finds the submission an Idempotency-Key stored before; on
-        # uploads/ it makes S3 answer 404, not 403, for an upload that is not there.
+        # A retry's first attempt is found with one HEAD (which is s3:GetObject) of the key its
+        # Idempotency-Key names; nothing is ever listed.
+        _statement("StoreAndFindSubmissions", ["s3:PutObject", "s3:GetObject"], [context.object_arn(SUBMISSIONS)]),
+        # No listing is done: without ListBucket S3 answers 403, not 404, for a HEAD of an object
+        # that is not there (a first attempt, an upload).
         _statement(
             "ListSubmissionsAndUploadsOnly",
             ["s3:ListBucket"],
@@ -157,8 +159,10 @@ def api_policy(context: PolicyContext) -> Policy:
             StringLike={"s3:prefix": [f"{SUBMISSIONS}*", f"{UPLOADS}*"]},
         ),
         # The browser's upload is authorized as this role (it signs the presigned POST);
-        # at submit the upload is checked (HeadObject is s3:GetObject) and copied.
-        _statement("ReceiveUploads", ["s3:PutObject", "s3:GetObject"], [context.object_arn(UPLOADS)]),
+        # at submit the upload is checked (HeadObject is s3:GetObject), copied, and deleted once kept.
+        _statement(
+            "ReceiveUploads", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [context.object_arn(UPLOADS)]
+        ),
         _statement("KeepAttachments", ["s3:PutObject", "s3:DeleteObject"], [context.object_arn(ATTACHMENTS)]),
     ]
     if context.secret_parameter:

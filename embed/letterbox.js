@@ -34,6 +34,14 @@ const CSS = `.lb-f,.lb fieldset{margin:0 0 1.2rem;padding:0;border:0}
 .lb-status:not(:empty){padding:.5rem;border-left:4px solid}.lb-ok{color:#176b2c}.lb-bad,.lb-err{color:#b00020}
 fieldset.lb-test{border:2px dashed #a35c00;background:#fff8e5;padding:.7rem}`;
 const defs = {};
+// An Idempotency-Key that carries its time (a ULID), so the API finds a first attempt with one read.
+const ulid = () => {
+  const digits = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  let time = Date.now();
+  let head = '';
+  for (let i = 0; i < 10; i += 1, time = Math.floor(time / 32)) head = digits[time % 32] + head;
+  return head + [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => digits[byte % 32]).join('');
+};
 let seq = 0;
 const h = (tag, attrs, ...kids) => {
   const el = document.createElement(tag);
@@ -201,7 +209,7 @@ async function send(ctx) {
     } else {
       say(t.sending, '');
       // One key until a definite answer: a retry never stores a second copy.
-      ctx.key = ctx.key || crypto.getRandomValues(new Uint32Array(4)).join('-');
+      ctx.key = ctx.key || ulid();
       const res = await fetch(ctx.action, {
         method: 'POST', credentials: 'omit', body: JSON.stringify(data), signal: AbortSignal.timeout && AbortSignal.timeout(60000),
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': lang, 'Idempotency-Key': ctx.key },

@@ -309,3 +309,21 @@ def test_more_than_five_attachments_are_refused(client: Client) -> None:
 
     assert answer.status_code == 422
     assert {"field": "/attachments", "message": "Give at most 5."} in json.loads(answer.body)["errors"]
+
+
+def test_one_upload_is_kept_by_one_submission_only(client: Client, files_stack: dict[str, str]) -> None:
+    upload_id = upload(client, "letter.pdf", PDF)
+    first = submit(client, {**LETTER, "attachments": [upload_id]})
+
+    second = submit(client, {**LETTER, "attachments": [upload_id]})
+
+    assert first.status_code == 201
+    # The kept copy is the first submission's; the upload itself is gone, so no second copy is made.
+    assert second.status_code == 422
+    assert json.loads(second.body)["errors"] == [
+        {"field": "/attachments/0", "message": "This file was not found. Please upload it again."}
+    ]
+    left = boto3.client("s3").list_objects_v2(
+        Bucket=files_stack["BucketName"], Prefix=f"uploads/letter-copy/{upload_id}"
+    )
+    assert left.get("Contents", []) == []

@@ -53,7 +53,7 @@ def cfn_lint_command() -> list[str]:
 
 def rendered_project(destination: Path) -> dict[str, Any]:
     """A copy of what `chalice package` reads, configured as `make deploy` would; returns the policies."""
-    for name in ("app.py", "requirements.txt"):
+    for name in ("app.py", "requirements.txt", "letterbox.toml"):
         shutil.copy2(ROOT / name, destination / name)
     for name in ("chalicelib", "schemas", "vendor"):
         # vendor/schemas is a relative link to ../schemas: copied as a link, it still resolves.
@@ -123,6 +123,12 @@ def test_the_packaged_schemas_are_the_repository_schemas(package_dir: Path) -> N
         assert archive.read(f"schemas/{path.name}") == path.read_bytes()
 
 
+def test_the_package_holds_letterbox_toml_next_to_app_py(package_dir: Path) -> None:
+    # vendor/letterbox.toml links to ../letterbox.toml: settings.DEFAULT_CONFIG finds it at the package root.
+    archive = zipfile.ZipFile(package_dir / "deployment.zip")
+    assert archive.read("letterbox.toml") == (ROOT / "letterbox.toml").read_bytes()
+
+
 def test_functions_run_on_a_supported_runtime_with_dependencies_built_for_it(
     sam: dict[str, Any], package_dir: Path
 ) -> None:
@@ -161,6 +167,8 @@ def test_notify_is_fed_by_the_queue_the_stack_created(sam: dict[str, Any]) -> No
     assert source["Type"] == "SQS"
     assert source["Properties"]["Queue"]["Fn::Sub"].endswith(f":{OUTPUTS['NotifyQueueName']}")
     assert source["Properties"]["BatchSize"] == 10
+    # At most two notify functions at once by default: with LETTERBOX_SEND_RATE, a burst stays under SES's rate.
+    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
 
 
 def test_each_function_has_its_own_role_with_exactly_the_rendered_policy(

@@ -20,8 +20,8 @@ def test_the_api_policy_grants_its_prefixes_and_nothing_else() -> None:
     found = statements(policies.api_policy(context()))
     bucket = f"arn:aws:s3:::{OUTPUTS['BucketName']}"
 
-    assert found["StoreSubmissions"]["Action"] == ["s3:PutObject"]
-    assert found["StoreSubmissions"]["Resource"] == [f"{bucket}/submissions/*"]
+    assert found["StoreAndFindSubmissions"]["Action"] == ["s3:PutObject", "s3:GetObject"]
+    assert found["StoreAndFindSubmissions"]["Resource"] == [f"{bucket}/submissions/*"]
     listing = found["ListSubmissionsAndUploadsOnly"]
     assert listing["Action"] == ["s3:ListBucket"]
     assert listing["Resource"] == [bucket]

@@ -5,7 +5,8 @@ against the local AWS) is allowed by the rendered policy of that function.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -15,7 +16,8 @@ from chalice.test import Client
 
 from app import app, notify
 from chalicelib import runtime
-from chalicelib.core import aws
+from chalicelib.core import aws, ids
+from chalicelib.core.attachments import UploadedFile
 from chalicelib.notify.batch import BatchPartiallyFailed
 from deploy import policies
 from devstack.infra import apply_template
@@ -34,7 +36,7 @@ def recorder(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     """Records what the application's clients call; the test's own calls go through another session."""
     session = botocore.session.get_session()
     calls = CallRecorder()
-    session.register("before-parameter-build", calls)
+    session.register("before-parameter-build", calls)  # type: ignore[arg-type]  # botocore passes params=, model= by name
     # chalicelib.core.aws makes its session with this call, again after every runtime.reset().
     monkeypatch.setattr(aws, "_new_session", lambda: session)
     runtime.reset()
@@ -69,14 +71,23 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
         "description": "Twenty people in front of the embassy.",
     }
     with Client(app, stage_name="test") as client:
-        for key in ("policy-check-1", "policy-check-1"):  # the retry finds the first by listing
+        for key in ("policy-check-1", "policy-check-1"):  # the retry is answered by the conditional PUT
             response = client.http.post(
                 "/forms/action-report/submissions",
                 headers={"Content-Type": "application/json", "Origin": CAMPAIGN_ORIGIN, "Idempotency-Key": key},
                 body=json.dumps({**report, "h-captcha-response": TEST_TOKEN}),
             )
             assert response.status_code == 201, response.body
-    assert {"s3.PutObject", "s3.ListObjectsV2", "ssm.GetParameter"} <= recorder.operations()
+        # A retry whose token was spent finds its first attempt with one HEAD, here of one that is not there;
+        # a kept upload is deleted. Both as the API makes them.
+        assert (
+            runtime.submission_service()._store.exists("action-report", ids.new_submission_id(datetime.now(UTC)))
+            is False
+        )
+        runtime.attachment_store().discard_uploads(
+            [UploadedFile("u1", "a.pdf", "application/pdf", 1, "uploads/action-report/u1")]
+        )
+    assert {"s3.PutObject", "s3.HeadObject", "s3.DeleteObject", "ssm.GetParameter"} <= recorder.operations()
     assert denied_calls(recorder, api_policy) == []
 
     # The notify function, configured as deployed: no captcha, no secret, no SSM.
@@ -93,7 +104,7 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
     recorder.calls.clear()
     sqs, url = own.client("sqs"), policy_stack["NotifyQueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="not an S3 event")  # fails: the batch is settled by hand
-    messages: list[dict[str, Any]] = []
+    messages: list[Mapping[str, Any]] = []
     for _ in range(10):
         answer = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageSystemAttributeNames=["All"]
@@ -130,12 +141,12 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
 
 def test_a_call_outside_the_policy_is_caught() -> None:
     calls = CallRecorder()
-    calls.calls.append(("s3", "GetObject", {"Bucket": OUTPUTS["BucketName"], "Key": "submissions/a/x.json"}))
+    calls.calls.append(("s3", "DeleteObject", {"Bucket": OUTPUTS["BucketName"], "Key": "submissions/a/x.json"}))
     calls.calls.append(("s3", "ListObjectsV2", {"Bucket": OUTPUTS["BucketName"], "Prefix": "notified/"}))
 
     denied = denied_calls(calls, policies.api_policy(context()))
 
     assert denied == [
-        f"s3.GetObject needs s3:GetObject on arn:aws:s3:::{OUTPUTS['BucketName']}/submissions/a/x.json",
+        f"s3.DeleteObject needs s3:DeleteObject on arn:aws:s3:::{OUTPUTS['BucketName']}/submissions/a/x.json",
         f"s3.ListObjectsV2 needs s3:ListBucket on arn:aws:s3:::{OUTPUTS['BucketName']}",
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -65,6 +65,12 @@ def rules_for(form: FormDefinition) -> AttachmentRules | None:
                 max_count=int(prop.get("maxItems", 5)),
             )
     return None
+
+
+def names_uploads(form: FormDefinition, data: Mapping[str, Any]) -> bool:
+    """Does this submission name any upload?"""
+    rules = rules_for(form)
+    return rules is not None and bool(data.get(rules.field))
 
 
 def upload_key(form: str, upload_id: str) -> str:
@@ -139,12 +145,23 @@ class AttachmentStore:
 
     def forget(self, attachments: Sequence[StoredAttachment]) -> None:
         """Best effort: copies of a submission that was not stored must not linger."""
-        for attachment in attachments:
+        self._delete([attachment.key for attachment in attachments], "an orphaned attachment")
+
+    def discard_uploads(self, files: Sequence[UploadedFile]) -> None:
+        """Best effort, after the submission is stored: an upload is kept by one submission only.
+
+        A failure is logged, never raised (nothing after the write may fail); the upload then
+        expires within a day, as an unsubmitted one does.
+        """
+        self._delete([file.key for file in files], "a kept upload")
+
+    def _delete(self, keys: Sequence[str], what: str) -> None:
+        for key in keys:
             try:
                 with s3_errors("delete"):
-                    self._s3.delete_object(Bucket=self._bucket, Key=attachment.key)
+                    self._s3.delete_object(Bucket=self._bucket, Key=key)
             except StorageError as error:
-                log.warning("could not delete an orphaned attachment: %s", type(error).__name__)
+                log.warning("could not delete %s: %s", what, type(error).__name__)
 
     def read(self, key: str) -> bytes:
         content = read_object(self._s3, self._bucket, key)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TIME_CHARS = 10
 ULID_LENGTH = 26
+# A client's clock may be off a little; a key older than a day is not a retry of today's attempt.
+KEY_TIME_PAST = timedelta(days=1)
+KEY_TIME_AHEAD = timedelta(minutes=5)
+OPAQUE_KEY_LOOKBACK = timedelta(hours=1)
 
 
 def new_submission_id(now: datetime, idempotency_token: bytes | None = None) -> str:
@@ -26,9 +30,32 @@ def idempotency_token(form: str, key: str) -> bytes:
     return hashlib.sha256(f"{form}\n{key}".encode()).digest()
 
 
-def random_part_for(idempotency_token: bytes) -> str:
-    """The last 16 characters every id made from this token shares."""
-    return random_part(new_submission_id(datetime.fromtimestamp(0, tz=UTC), idempotency_token))
+def keyed_submission_ids(form: str, key: str, now: datetime) -> tuple[str, tuple[str, ...]]:
+    """The id a submission sent with this Idempotency-Key gets, and the ids an earlier attempt may have had.
+
+    Both come from the key alone, so finding a first attempt is one HEAD, never a LIST. A key that is
+    itself a ULID made by the client (the embed's) lends its time: the id keeps its place in time,
+    and a retry after midnight still lands on the first attempt's day. Any other key gets the start
+    of the UTC day, so its ids sort by day only, and in the first hour after midnight a retry also
+    looks for yesterday's.
+    """
+    token = idempotency_token(form, key)
+    when = key_time(key, now)
+    if when is not None:
+        return new_submission_id(when, token), ()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    earlier: tuple[str, ...] = ()
+    if now - today < OPAQUE_KEY_LOOKBACK:
+        earlier = (new_submission_id(today - timedelta(days=1), token),)
+    return new_submission_id(today, token), earlier
+
+
+def key_time(key: str, now: datetime) -> datetime | None:
+    """The time of a ULID-shaped key, when it is a plausible one: past day to a few minutes ahead."""
+    if not is_submission_id(key.upper()):
+        return None
+    when = time_of(key.upper())
+    return when if now - KEY_TIME_PAST <= when <= now + KEY_TIME_AHEAD else None
 
 
 def random_part(submission_id: str) -> str:

@@ -1,8 +1,7 @@
-"""Submissions in S3: one conditional PUT each, found again by id."""
+"""Submissions in S3: one conditional PUT each, found again by id with one HEAD."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -49,23 +48,14 @@ class SubmissionStore:
             )
         return key
 
-    def find(self, form: str, random_part: str, days: Iterable[datetime]) -> str | None:
-        """The id of a submission of `form` on one of `days` whose id ends in `random_part`."""
-        with s3_errors("list"):
-            for day in days:
-                found = self._find_on_day(form, random_part, day)
-                if found:
-                    return found
-        return None
-
-    def _find_on_day(self, form: str, random_part: str, day: datetime) -> str | None:
-        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=day_prefix(form, day))
-        for page in pages:
-            for item in page.get("Contents", []):
-                submission_id = submission_id_from_key(item["Key"])
-                if ids.random_part(submission_id) == random_part:
-                    return submission_id
-        return None
+    def exists(self, form: str, submission_id: str) -> bool:
+        """One HEAD: is a submission with this id stored?"""
+        try:
+            with s3_errors("head"):
+                self._s3.head_object(Bucket=self._bucket, Key=submission_key(form, submission_id))
+        except ObjectMissing:
+            return False
+        return True
 
 
 def read_object(s3: S3Client, bucket: str, key: str) -> bytes | None:

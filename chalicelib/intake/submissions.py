@@ -5,20 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from chalicelib.core import ids
-from chalicelib.core.attachments import AttachmentStore, UploadedFile, rules_for
+from chalicelib.core.attachments import AttachmentStore, UploadedFile, names_uploads, rules_for
 from chalicelib.core.aws_errors import AlreadyExists, StorageUnavailable
+from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import StoredAttachment, SubmissionRecord
-from chalicelib.core.settings import FormOptions, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.core.storage import SubmissionStore
 from chalicelib.intake import problems
 from chalicelib.intake.bounds import BodyOutOfBounds, bounded
-from chalicelib.intake.captcha import CaptchaMisconfigured, CaptchaUnavailable, CaptchaVerifier
+from chalicelib.intake.captcha import CaptchaVerifier
+from chalicelib.intake.captcha_check import CaptchaCheck
 from chalicelib.intake.request import (
     FORM_TYPE,
     JSON_TYPE,
@@ -37,10 +39,6 @@ log = logging.getLogger(__name__)
 CAPTCHA_FIELDS = ("h-captcha-response", "g-recaptcha-response")
 HONEYPOT_FIELD = "_gotcha"
 NEXT_FIELD = "_next"
-# hCaptcha's test keys answer with this hostname instead of the page's.
-TEST_KEY_HOSTNAME = "dummy-key-pass"
-# A retry after midnight (UTC) may find its first attempt on the day before.
-IDEMPOTENCY_LOOKBACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ class SubmissionService:
         self._settings = settings
         self._forms = forms
         self._store = store
-        self._verifier = verifier
+        self._captcha = CaptchaCheck(settings, verifier)
         self._attachments = attachments
         self._clock = clock
 
@@ -91,21 +89,57 @@ class SubmissionService:
         # Before the captcha: a body past its bounds, or text no UTF-8 can carry, spends no token.
         bounded_data = _bounded(form, parsed.data, lang)
         now = self._clock()
-        token = _idempotency_token(form.name, request.headers.get("idempotency-key"))
-        if token is not None:
-            earlier = self._store.find(form.name, ids.random_part_for(token), _days(now))
-            if earlier:
-                return Accepted(earlier, form.name, next_url, replayed=True)
+        keyed = _keyed_ids(form.name, request.headers.get("idempotency-key"), now)
+        # No S3 request before the captcha has passed: a request without a token costs its parsing only.
         if self._settings.captcha_for(form.name):
-            self._check_captcha(options, parsed.captcha_token, request.source_ip)
+            earlier_answer = self._captcha_or_first_attempt(options, parsed, request, keyed, form.name)
+            if earlier_answer:
+                return Accepted(earlier_answer, form.name, next_url, replayed=True)
         data = apply_defaults(form, bounded_data)
         errors = validate(form, data, lang)
+        if errors:
+            raise problems.InvalidSubmission(errors)
+        submission_id, earlier = keyed or (ids.new_submission_id(now), ())
+        # With files, look first (a retry's upload checks and copies are wasted); else the conditional PUT tells.
+        found = self._first_attempt(
+            (*earlier, submission_id) if keyed and names_uploads(form, data) else earlier, form.name
+        )
+        if found:
+            return Accepted(found, form.name, next_url, replayed=True)
         files = self._uploaded_files(form, data, lang, errors)
         if errors:
             raise problems.InvalidSubmission(errors)
-        submission_id = ids.new_submission_id(now, token)
-        self._store_record(form, submission_id, now, data, files)
-        return Accepted(submission_id, form.name, next_url)
+        stored = self._store_record(form, submission_id, now, data, files)
+        return Accepted(submission_id, form.name, next_url, replayed=not stored)
+
+    def _captcha_or_first_attempt(
+        self,
+        options: FormOptions,
+        parsed: ParsedBody,
+        request: SubmitRequest,
+        keyed: tuple[str, tuple[str, ...]] | None,
+        form: str,
+    ) -> str | None:
+        """Check the captcha; None when it passed. A retry whose token its first attempt spent gets that id."""
+        try:
+            self._captcha.check(options, parsed.captcha_token, request.source_ip)
+        except problems.CaptchaRejected as rejected:
+            # Only a token hCaptcha has seen pass costs a HEAD: no token, no S3 request.
+            found = (
+                self._first_attempt((keyed[0], *keyed[1]), form)
+                if keyed and rejected.detail_key == "captcha_used"
+                else None
+            )
+            if found is None:
+                raise
+            return found
+        return None
+
+    def _first_attempt(self, candidates: tuple[str, ...], form: str) -> str | None:
+        try:
+            return next((found for found in candidates if self._store.exists(form, found)), None)
+        except StorageUnavailable:
+            raise problems.ServiceUnavailable("storage_unavailable") from None
 
     def _uploaded_files(
         self, form: FormDefinition, data: dict[str, Any], lang: str, errors: list[FieldError]
@@ -149,31 +183,6 @@ class SubmissionService:
             next_url=next_url if isinstance(next_url, str) else None,
         )
 
-    def _check_captcha(self, options: FormOptions, token: str, source_ip: str | None) -> None:
-        if not token:
-            raise problems.CaptchaRejected("captcha_missing")
-        remote_ip = source_ip if self._settings.hcaptcha_send_remoteip else None
-        if self._verifier is None:  # captcha on for a form, but no keys: refuse, never skip
-            raise problems.ServiceUnavailable("captcha_unavailable")
-        try:
-            result = self._verifier.verify(token, remote_ip)
-        except CaptchaUnavailable as error:
-            log.warning("captcha service unavailable: %s", error)
-            raise problems.ServiceUnavailable("captcha_unavailable") from None
-        except CaptchaMisconfigured as error:
-            log.error("captcha misconfigured, check HCAPTCHA_SECRET and HCAPTCHA_SITEKEY: %s", error)
-            raise problems.ServiceUnavailable("captcha_unavailable") from None
-        if not result.success:
-            raise problems.CaptchaRejected(result.message_key)
-        if not self._hostname_allowed(options, result.hostname):
-            log.warning("captcha solved on a host not on the allow-list")
-            raise problems.CaptchaRejected("captcha_wrong_site")
-
-    def _hostname_allowed(self, options: FormOptions, hostname: str) -> bool:
-        if hostname == TEST_KEY_HOSTNAME:
-            return self._settings.uses_test_captcha_keys and not self._settings.is_production
-        return hostname.lower() in options.hostnames
-
     def _store_record(
         self,
         form: FormDefinition,
@@ -181,7 +190,8 @@ class SubmissionService:
         now: datetime,
         data: dict[str, Any],
         files: list[UploadedFile],
-    ) -> None:
+    ) -> bool:
+        """True when stored; False when this id was stored already (the first attempt's)."""
         kept: list[StoredAttachment] = []
         try:
             if files and self._attachments is not None:
@@ -197,14 +207,17 @@ class SubmissionService:
             )
             self._store.put(record)
         except AlreadyExists:
-            # The same Idempotency-Key raced itself: the first write stands.
+            # A retry with the same Idempotency-Key: the first write stands, and its copies are the same keys.
             log.info("submission already stored form=%s id=%s", form.name, submission_id)
-            return
+            return False
         except StorageUnavailable:
             if self._attachments is not None:
                 self._attachments.forget(kept)
             raise problems.ServiceUnavailable("storage_unavailable") from None
         log.info("submission stored form=%s id=%s", form.name, submission_id)
+        if files and self._attachments is not None:
+            self._attachments.discard_uploads(files)
+        return True
 
 
 def _bounded(form: FormDefinition, data: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -226,16 +239,9 @@ def _form_fields(form: FormDefinition, body: bytes) -> dict[str, Any]:
     return {**coerce_form_fields(form, fields), **special}
 
 
-def _idempotency_token(form: str, key: str | None) -> bytes | None:
+def _keyed_ids(form: str, key: str | None, now: datetime) -> tuple[str, tuple[str, ...]] | None:
     if key is None:
         return None
     if not 1 <= len(key) <= 255 or not all(33 <= ord(char) <= 126 for char in key):
         raise problems.BadIdempotencyKey()
-    return ids.idempotency_token(form, key)
-
-
-def _days(now: datetime) -> list[datetime]:
-    days = [now]
-    if (now - IDEMPOTENCY_LOOKBACK).date() != now.date():
-        days.append(now - IDEMPOTENCY_LOOKBACK)
-    return days
+    return ids.keyed_submission_ids(form, key, now)
