@@ -34,6 +34,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
+## The fast tier: pure-logic tests under tests/unit, no server, in seconds (without Hypothesis's plugin: only tests/fuzz needs it).
+## `make check` runs them too.
+.PHONY: unit-fast
+unit-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:hypothesispytest tests/unit
+
 ## Deploy (or update) a stage on AWS: the infra stack, then `chalice deploy`. Safe to run again.
 ## More options through ARGS, e.g. ARGS="--retention-days 365" (python -m deploy deploy --help).
 STAGE ?= prod

@@ -185,11 +185,19 @@ class _Aws:
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    known = "Id Status Prefix ExpirationInDays AbortIncompleteMultipartUpload NoncurrentVersionExpiration"
+    known = (
+        "Id Status Prefix ExpirationInDays ExpiredObjectDeleteMarker AbortIncompleteMultipartUpload"
+        " NoncurrentVersionExpiration"
+    )
     _only(rule, set(known.split()), f"lifecycle rule {rule.get('Id')}")
     out: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
     if "ExpirationInDays" in rule:
         out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "ExpiredObjectDeleteMarker" in rule:
+        # The API keeps it inside Expiration (CloudFormation forbids it next to ExpirationInDays).
+        out.setdefault("Expiration", {})["ExpiredObjectDeleteMarker"] = (
+            str(rule["ExpiredObjectDeleteMarker"]).lower() == "true"
+        )
     for key in ("AbortIncompleteMultipartUpload", "NoncurrentVersionExpiration"):
         if key in rule:
             out[key] = {k: int(v) for k, v in rule[key].items()}

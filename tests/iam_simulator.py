@@ -40,7 +40,9 @@ def needed(service: str, operation: str, params: Mapping[str, Any]) -> list[tupl
         object_actions = {"PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject"}
         object_actions |= {"DeleteObject": "s3:DeleteObject", "CopyObject": "s3:PutObject"}
         if operation in object_actions:
-            found = [(object_actions[operation], f"{bucket}/{params['Key']}", {})]
+            found: list[tuple[str, str, dict[str, str]]] = [
+                (object_actions[operation], f"{bucket}/{params['Key']}", {})
+            ]
             if operation == "CopyObject":
                 source = params["CopySource"]
                 found.append(("s3:GetObject", f"arn:aws:s3:::{source['Bucket']}/{source['Key']}", {}))

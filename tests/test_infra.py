@@ -17,6 +17,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from chalicelib.core.attachments import ATTACHMENTS_PREFIX, UPLOADS_PREFIX
+from chalicelib.core.storage import SUBMISSIONS_PREFIX
+from chalicelib.notify.markers import MARKER_PREFIX
 from devstack.infra import TEMPLATE, apply_template
 from infra.template import TemplateError, load_template
 
@@ -29,6 +32,9 @@ PARAMETERS = {
     "OrganizerEmails": "organizer@example.org",
     "UploadOrigins": "https://campaign.example,https://www.campaign.example",
 }
+# What letterbox writes about a submission, kept for RetentionDays; and what it writes at all.
+RETAINED_PREFIXES = (SUBMISSIONS_PREFIX, ATTACHMENTS_PREFIX, MARKER_PREFIX)
+WRITTEN_PREFIXES = (*RETAINED_PREFIXES, UPLOADS_PREFIX)
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -123,6 +129,8 @@ def test_lifecycle_rules(outputs: dict[str, str]) -> None:
     assert set(rules) == {
         "expire-submissions",
         "expire-attachments",
+        "expire-notified-markers",
+        "expire-noncurrent-versions",
         "abort-incomplete-multipart",
         "expire-unreferenced-uploads",
     }
@@ -218,10 +226,75 @@ def test_apply_twice_is_harmless(outputs: dict[str, str]) -> None:
     assert len(subscriptions["Subscriptions"]) == 1
 
 
-def test_retention_zero_keeps_submissions(moto_env: dict[str, str]) -> None:
-    apply_template(TEMPLATE, {"Stage": "infra-keep"})
-    rules = boto3.client("s3").get_bucket_lifecycle_configuration(Bucket="letterbox-infra-keep-123456789012-us-east-1")
-    assert {"expire-submissions", "expire-attachments"}.isdisjoint(rule["ID"] for rule in rules["Rules"])
+@pytest.fixture(scope="module")
+def kept_rules(moto_env: dict[str, str]) -> list[dict[str, Any]]:
+    """The lifecycle rules of a stage applied with RetentionDays 0 (and versioning on)."""
+    apply_template(TEMPLATE, {"Stage": "infra-keep", "Versioning": "Enabled"})
+    bucket = "letterbox-infra-keep-123456789012-us-east-1"
+    rules: list[Any] = boto3.client("s3").get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    return rules
+
+
+def _bucket_rules(outputs: dict[str, str]) -> list[dict[str, Any]]:
+    rules: list[Any] = boto3.client("s3").get_bucket_lifecycle_configuration(Bucket=outputs["BucketName"])["Rules"]
+    return rules
+
+
+def _covering(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The enabled rules that apply to every key under `prefix` (a rule without a prefix applies to all)."""
+    return [r for r in rules if r["Status"] == "Enabled" and prefix.startswith(r.get("Filter", {}).get("Prefix", ""))]
+
+
+def _expiry_days(rules: list[dict[str, Any]], prefix: str) -> list[int]:
+    return [r["Expiration"]["Days"] for r in _covering(rules, prefix) if "Days" in r.get("Expiration", {})]
+
+
+def test_retention_zero_keeps_submissions(kept_rules: list[dict[str, Any]]) -> None:
+    assert {"expire-submissions", "expire-attachments", "expire-notified-markers"}.isdisjoint(
+        rule["ID"] for rule in kept_rules
+    )
+    for prefix in RETAINED_PREFIXES:
+        assert _expiry_days(kept_rules, prefix) == [], prefix
+    assert _expiry_days(kept_rules, UPLOADS_PREFIX) == [1]
+
+
+@pytest.mark.parametrize("prefix", RETAINED_PREFIXES)
+def test_retention_covers_every_prefix_letterbox_writes_about_a_submission(
+    outputs: dict[str, str], prefix: str
+) -> None:
+    # PARAMETERS keeps submissions 30 days: their attachments and notified/ markers go with them.
+    assert _expiry_days(_bucket_rules(outputs), prefix) == [30]
+
+
+def test_unreferenced_uploads_expire_after_a_day_whatever_the_retention(
+    outputs: dict[str, str], kept_rules: list[dict[str, Any]]
+) -> None:
+    assert _expiry_days(_bucket_rules(outputs), UPLOADS_PREFIX) == [1]
+    assert _expiry_days(kept_rules, UPLOADS_PREFIX) == [1]
+
+
+@pytest.mark.parametrize("prefix", WRITTEN_PREFIXES)
+def test_old_versions_expire_under_every_prefix_whatever_the_retention(
+    outputs: dict[str, str], kept_rules: list[dict[str, Any]], prefix: str
+) -> None:
+    # With versioning on, a deleted or expired object stays as an old version until this rule removes it.
+    for rules in (_bucket_rules(outputs), kept_rules):
+        noncurrent = [
+            r["NoncurrentVersionExpiration"] for r in _covering(rules, prefix) if "NoncurrentVersionExpiration" in r
+        ]
+        assert noncurrent == [{"NoncurrentDays": 1}], prefix
+        assert any(r.get("Expiration", {}).get("ExpiredObjectDeleteMarker") for r in _covering(rules, prefix))
+
+
+def test_the_template_has_a_retention_rule_for_each_retained_prefix() -> None:
+    # The same, read from the template: each retained prefix has a rule on RetentionDays, dropped when it is 0.
+    rules = load_template(TEMPLATE)["Resources"]["SubmissionsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    conditional = [rule["Fn::If"] for rule in rules if "Fn::If" in rule]
+    assert {condition for condition, _, _ in conditional} == {"HasRetention"}
+    assert {kept["Prefix"] for _, kept, _ in conditional} == set(RETAINED_PREFIXES)
+    for _, kept, dropped in conditional:
+        assert kept["ExpirationInDays"] == {"Ref": "RetentionDays"}
+        assert dropped == {"Ref": "AWS::NoValue"}
 
 
 def test_cli_prints_the_outputs(moto_env: dict[str, str]) -> None:

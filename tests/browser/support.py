@@ -8,7 +8,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import boto3
 from playwright.sync_api import Locator, Page, expect
@@ -88,7 +88,7 @@ def fill_action_report(form: Locator, mode: str, city: str = "Tbilisi") -> dict[
     }
     fill(form, values)
     if mode == RENDER:
-        links = {"Links 1": "https://example.org/photos", "Links 2": "https://example.org/video"}
+        links: dict[str, str | bool] = {"Links 1": "https://example.org/photos", "Links 2": "https://example.org/video"}
         form.get_by_role("button", name="Add a link").click()
     else:
         links = {"Link 1": "https://example.org/photos", "Link 3": "https://example.org/video"}
@@ -144,7 +144,7 @@ def wait_for_email(stack: LocalStack, submission_id: str, timeout: float = 30.0)
 
 def read_email(path: Path) -> EmailMessage:
     with path.open("rb") as file:
-        return cast(EmailMessage, BytesParser(policy=policy.default).parse(file))
+        return BytesParser(policy=policy.default).parse(file)
 
 
 def text_part(message: EmailMessage) -> str:

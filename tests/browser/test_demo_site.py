@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import shutil
@@ -65,11 +66,12 @@ def write_email(outbox: Path, submission_id: str, subject: str, text: str, html:
     return path
 
 
-@pytest.mark.parametrize(("script", "limit"), [(SCRIPT, 15 * 1024), (FILES_SCRIPT, 8 * 1024)])
+@pytest.mark.parametrize(("script", "limit"), [(SCRIPT, 8 * 1024), (FILES_SCRIPT, 4 * 1024)])
 def test_the_scripts_are_small_plain_and_speak_english_and_russian(script: Path, limit: int) -> None:
-    """letterbox.js under 15 KB; letterbox-files.js, loaded only for a file field, smaller still. Unminified."""
+    """letterbox.js under 8 KB gzipped (what a slow phone downloads); letterbox-files.js, loaded only
+    for a file field, under 4 KB. Unminified, no build step."""
     source = script.read_text(encoding="utf-8")
-    assert len(source.encode()) < limit
+    assert len(gzip.compress(source.encode(), compresslevel=9)) < limit
     assert "console." not in source
     assert not re.search(r"^\s*(import|export)\s", source, re.MULTILINE)
     assert "require(" not in source

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.notify.s3_events import MalformedEvent, StoredObject, created_objects
 
-EVENT = json.loads((Path(__file__).parent / "events" / "s3-object-created.json").read_text())
+EVENT = json.loads((Path(__file__).parent.parent / "events" / "s3-object-created.json").read_text())
 
 
 def test_an_object_created_event_names_the_bucket_and_decoded_key() -> None:
