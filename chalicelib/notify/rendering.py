@@ -6,16 +6,26 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition
 from chalicelib.core.record import SubmissionRecord
-from chalicelib.core.settings import FormOptions
 from chalicelib.notify import header_guard
-from chalicelib.notify.email_layout import TEXTS, Body, html_layout, text_layout
+from chalicelib.notify.email_layout import (
+    POLICY,
+    TEXTS,
+    Body,
+    address_list,
+    attachment_part,
+    html_layout,
+    multipart,
+    text_layout,
+    text_part,
+)
+from chalicelib.notify.header_guard import header_value
 from chalicelib.notify.s3_events import StoredObject
 
 SUBJECT_VALUE_LIMIT = 60
@@ -26,6 +36,7 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Nor the body: C0 and C1 controls but tab and newline are shown as U+FFFD.
 BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+REPLY_TO = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9.-]+")
 
 
 @dataclass(frozen=True)
@@ -63,29 +74,30 @@ def render_notification(
     files = files or Files()
     lang = options.lang if options.lang in TEXTS else "en"
     fields = _fields_to_show(submission, form, options)
-    message = EmailMessage()
-    message["Subject"] = _subject(submission, form, options, lang)
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
+    message = header_guard.CheckedMessage(POLICY)
+    message["Subject"] = header_value("Subject", _subject(submission, form, options, lang))
+    message["From"] = address_list([sender])
+    message["To"] = address_list(recipients)
     reply_to = _reply_to(submission, form, options)
     if reply_to:
         message["Reply-To"] = reply_to
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     # Lets organizers filter and find the stored object from the email.
-    message["X-Letterbox-Submission"] = _clean(submission.id, SUBJECT_LIMIT)
-    message["X-Letterbox-Form"] = _clean(submission.form, SUBJECT_LIMIT)
+    message["X-Letterbox-Submission"] = header_value("X-Letterbox-Submission", _clean(submission.id, SUBJECT_LIMIT))
+    message["X-Letterbox-Form"] = header_value("X-Letterbox-Form", _clean(submission.form, SUBJECT_LIMIT))
     body = _body(submission, source, form, options, fields, files, lang, bool(reply_to))
     # Quoted-printable keeps the message 7-bit, as SES wants raw messages, and UTF-8 intact.
     text, html = _printable(text_layout(body)), _printable(html_layout(body, lang))
-    message.set_content(text, charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for file in files.attached:
-        maintype, _, subtype = file.content_type.partition("/")
-        # The email package encodes non-ASCII names (RFC 2231), so Cyrillic names arrive intact.
-        name = _clean(file.name, FILE_NAME_LIMIT)
-        message.add_attachment(file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
-    header_guard.check(message, header_guard.blueprint(message))  # raises UnsafeMessage: never sent
+    alternative = [text_part(text, "plain"), text_part(html, "html", mime_version=True)]
+    if files.attached:
+        # Non-ASCII names travel as RFC 2231 parameters, so Cyrillic names arrive intact.
+        attached = [attachment_part(_clean(f.name, FILE_NAME_LIMIT), f.content_type, f.data) for f in files.attached]
+        multipart("mixed", [multipart("alternative", alternative), *attached], into=message)
+    else:
+        multipart("alternative", alternative, into=message)
+    # Raises UnsafeMessage: never sent. The mailer sends the very bytes checked.
+    message.checked = header_guard.check(message, header_guard.blueprint(message))
     return message
 
 
@@ -134,7 +146,7 @@ def _subject(submission: SubmissionRecord, form: FormDefinition, options: FormOp
     return _clean(PLACEHOLDER.sub(value, template), SUBJECT_LIMIT)
 
 
-def _reply_to(submission: SubmissionRecord, form: FormDefinition, options: FormOptions) -> Address | None:
+def _reply_to(submission: SubmissionRecord, form: FormDefinition, options: FormOptions) -> str | None:
     """The supporter's address, if it can be one as it arrives; else None, and the body still shows it."""
     if options.metadata_only:
         return None
@@ -150,10 +162,8 @@ def _reply_to(submission: SubmissionRecord, form: FormDefinition, options: FormO
     # an RFC 2047 word may not stand in for: no Reply-To. A Unicode domain travels as IDNA (xn--...).
     if valid is None or valid.ascii_email is None:
         return None
-    try:
-        return Address(username=valid.local_part, domain=valid.ascii_domain)
-    except ValueError:  # the email package's header defects are ValueErrors
-        return None
+    # A dot-atom local part, as the validator allows them: nothing to quote, nothing but the address.
+    return valid.ascii_email if REPLY_TO.fullmatch(valid.ascii_email) else None
 
 
 def _clean(text: str, limit: int) -> str:

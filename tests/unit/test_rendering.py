@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import SubmissionRecord
-from chalicelib.core.settings import FormOptions
 from chalicelib.intake.validation import validate
-from chalicelib.notify import header_guard
+from chalicelib.notify import email_layout, header_guard
 from chalicelib.notify.header_guard import UnsafeMessage
 from chalicelib.notify.mailer import SesMailer
 from chalicelib.notify.rendering import FileContent, Files, render_notification
@@ -372,3 +372,109 @@ def test_no_control_character_but_tab_and_newline_reaches_either_body_part(forms
     assert "скан\ufffd.pdf" in plain.get_content()
     [attachment] = arrived.iter_attachments()
     assert attachment.get_filename() == "скан .pdf"  # in a header, a control character becomes a space
+
+
+CYRILLIC_LETTER = {**VALID["letter-copy"], "subject": "О незаконном задержании", "addressee": "Тверской районный суд"}
+
+
+def test_every_part_parses_under_policy_default_without_a_defect(forms: FormRegistry) -> None:
+    files = Files(
+        attached=[
+            FileContent("скан письма в Тверской районный суд, 20 ноября.pdf", "application/pdf", PDF),
+            FileContent("я" * 230 + ".pdf", "image/png", PDF),
+            FileContent('a "quoted"; name\\.pdf', "application/pdf", PDF),
+        ]
+    )
+
+    message = render(form_of(forms, "letter-copy"), dict(CYRILLIC_LETTER), files=files)
+
+    arrived = parsed(message)
+    assert [part.get_content_type() for part in arrived.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "application/pdf",
+        "image/png",
+        "application/pdf",
+    ]
+    for part in arrived.walk():
+        assert not part.defects
+        for name, value in part.items():
+            assert not value.defects, name
+    assert str(arrived["Subject"]) == "Letter copy: Court, Тверской районный суд, 2026-11-10"
+    names = [part.get_filename() for part in arrived.iter_attachments()]
+    assert names == [
+        "скан письма в Тверской районный суд, 20 ноября.pdf",
+        "я" * 199 + "\u2026",
+        'a "quoted"; name\\.pdf',
+    ]
+    raw = message.as_bytes()
+    assert max(raw) < 128
+    assert max(len(line) for line in raw.split(b"\n")) <= 78
+
+
+def test_a_cyrillic_subject_arrives_as_typed(forms: FormRegistry) -> None:
+    form = form_of(forms, "action-report")
+    city = "Санкт-Петербург (Васильевский остров), у генерального консульства"
+
+    message = render(form, {**VALID["action-report"], "city": city})
+
+    arrived = assert_exactly_the_rendered_headers(message, SUPPORTER)
+    assert str(arrived["Subject"]) == f"Action report: Visit to an embassy or consulate, {city[:59]}\u2026, 2026-11-14"
+    assert not arrived["Subject"].defects
+    assert arrived.as_bytes().startswith(b"Subject: Action report: Visit to an embassy or consulate, =?utf-8?b?")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "letterbox@example.org",
+        "first@example.org, second@example.org",
+        "x" * 66,
+        "x" * 67,
+        "a  b",
+        " a",
+        "a ",
+        "",
+        'attachment; filename="a b; c.pdf"',
+        "Action report: Visit to an embassy or consulate, =?utf-8?b?0KHQsNC9?=\n =?utf-8?b?0LrRgi0=?= 2026-11-14",
+        "a\n b\n c",
+        "a\nb",
+        "a\n ",
+        "tab\there",
+    ],
+)
+def test_the_renderers_header_folding_writes_what_compat32_writes(value: str) -> None:
+    assert email_layout.POLICY.fold_binary("Subject", value) == policy.compat32.fold_binary("Subject", value)
+
+
+def test_the_mailer_sends_the_bytes_checked_even_if_the_message_changed_since(forms: FormRegistry) -> None:
+    message = a_rendered_message(forms)
+    checked = message.as_bytes()
+    message["Bcc"] = "police@evil.example"
+    ses = CapturingSes()
+
+    SesMailer(ses, SENDER).send(message, ORGANIZERS)  # type: ignore[arg-type]
+
+    assert ses.sent == [checked]
+
+
+def test_the_guard_refuses_an_8bit_message_and_a_line_break_an_encoded_word_decodes_to(forms: FormRegistry) -> None:
+    message = a_rendered_message(forms)
+    intended = header_guard.blueprint(message)
+    alternative = message.get_payload(0)
+    assert isinstance(alternative, Message)
+    text = alternative.get_payload(0)
+    assert isinstance(text, Message)
+    text.set_payload("caf\udce9\r\n")  # raw bytes, as a parser keeps them: written as they are
+
+    with pytest.raises(UnsafeMessage, match=r"^the message is not 7-bit with LF line ends"):
+        header_guard.check(message, intended)
+
+    message = a_rendered_message(forms)
+    intended = header_guard.blueprint(message)
+    message.replace_header("X-Letterbox-Form", "=?utf-8?b?bGV0dGVyLWNvcHkNCkJjYzogcG9saWNlQGV2aWwuZXhhbXBsZQ==?=")
+
+    with pytest.raises(UnsafeMessage, match=r"^top level: 1 header\(s\) more and 0 fewer than rendered$"):
+        header_guard.check(message, intended)
