@@ -1,12 +1,16 @@
 """`make bench`: every figure of issue 7 in one run; prints the table and writes bench/results/latest.json.
 
 python -m bench [--samples 9] [--steady 100] [--cpu-samples 9] [--cpu-requests 200] [--e2e 200]
-                [--skip-e2e] [--skip-package] [--out PATH]
+                [--load 1000] [--load-clients 50] [--load-send-rate 14]
+                [--idempotency-sizes 0,10000,100000] [--idempotency-samples 5] [--idempotency-budget 900]
+                [--skip-package] [--skip-cpu] [--skip-cold] [--skip-e2e] [--skip-load] [--skip-load-kill]
+                [--skip-idempotency] [--out PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -19,12 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, cost, e2e, package
+from bench import coldstart, cost, e2e, load, package
 from bench.aws import LocalAws
 from bench.common import RESULTS, ROOT, machine, median, now
 from bench.report import render_table
 
 WARM_TIMEOUT = 900
+IDEMPOTENCY_TIMEOUT = 1800
 
 
 def log(message: str) -> None:
@@ -79,6 +84,42 @@ def warm_cpu(captcha: str, samples: int, requests: int) -> dict[str, Any]:
     }
 
 
+def cpu(samples: int, requests: int, results: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "method": (
+            "one process (bench/warm.py), warm: app(event, context) called with API Gateway proxy events built "
+            "beforehand; CPU of the calling thread (time.thread_time) per request, median of the samples; AWS "
+            "calls answered by botocore's Stubber; baseline (a bare Chalice route that parses the JSON body and "
+            "returns it) interleaved, order rotated each round"
+        ),
+        "captcha_off": _stage("CPU, captcha off", results, lambda: warm_cpu("off", samples, requests)),
+        "captcha_on": _stage(
+            "CPU, captcha via loopback siteverify", results, lambda: warm_cpu("on", samples, requests)
+        ),
+    }
+
+
+def idempotency(sizes: str, samples: int, budget: float) -> dict[str, Any]:
+    """bench/idempotency.py in a process of its own: its settings and imports stay out of this one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LETTERBOX_", "HCAPTCHA_", "AWS_"))}
+    command = [sys.executable, "-m", "bench.idempotency", "--sizes", sizes, "--samples", str(samples)]
+    done = subprocess.run(
+        [*command, "--budget", str(budget)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=None,  # its progress lines, as they come
+        text=True,
+        timeout=IDEMPOTENCY_TIMEOUT,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"bench.idempotency failed ({done.returncode})")
+    figures: dict[str, Any] = json.loads(lines[-1].removeprefix("BENCH "))
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--samples", type=int, default=15, help="cold starts per function and condition (≥ 7)")
@@ -86,8 +127,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-samples", type=int, default=9)
     parser.add_argument("--cpu-requests", type=int, default=200, help="requests per CPU sample")
     parser.add_argument("--e2e", type=int, default=200, help="end-to-end submissions")
+    parser.add_argument("--load", type=int, default=1000, help="submissions in the day-of-action load")
+    parser.add_argument("--load-clients", type=int, default=50, help="concurrent clients of the load")
+    parser.add_argument(
+        "--load-send-rate",
+        type=float,
+        default=load.PRODUCTION_SEND_RATE,
+        help="LETTERBOX_SEND_RATE of the load's stack",
+    )
+    parser.add_argument("--idempotency-sizes", default="0,10000,100000", help="objects stored that day")
+    parser.add_argument("--idempotency-samples", type=int, default=5)
+    parser.add_argument("--idempotency-budget", type=float, default=900.0, help="seconds, then extrapolated")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-package", action="store_true")
+    parser.add_argument("--skip-cpu", action="store_true")
+    parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--skip-load", action="store_true", help="both load runs")
+    parser.add_argument("--skip-load-kill", action="store_true", help="the load run with the worker killed")
+    parser.add_argument("--skip-idempotency", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     # moto's server logs every request at INFO.
@@ -107,31 +164,38 @@ def main(argv: list[str] | None = None) -> int:
             package_zip = _stage("package", results, lambda: package.build(workdir / "package"))
             if package_zip is not None:
                 results["package"] = package.analyse(package_zip)
-        results["cpu"] = {
-            "method": (
-                "one process (bench/warm.py), warm: app(event, context) called with API Gateway proxy events built "
-                "beforehand; CPU of the calling thread (time.thread_time) per request, median of the samples; AWS "
-                "calls answered by botocore's Stubber; baseline (a bare Chalice route that parses the JSON body and "
-                "returns it) interleaved, order rotated each round"
-            ),
-            "captcha_off": _stage(
-                "CPU, captcha off", results, lambda: warm_cpu("off", args.cpu_samples, args.cpu_requests)
-            ),
-            "captcha_on": _stage(
-                "CPU, captcha via loopback siteverify",
-                results,
-                lambda: warm_cpu("on", args.cpu_samples, args.cpu_requests),
-            ),
-        }
+        results["cpu"] = {} if args.skip_cpu else cpu(args.cpu_samples, args.cpu_requests, results)
 
         def cold() -> dict[str, Any]:
             with LocalAws() as aws:
                 return coldstart.measure(aws, args.samples, args.steady, workdir / "cold", package_zip, log)
 
-        results["cold"] = _stage("cold starts", results, cold)
+        if not args.skip_cold:
+            results["cold"] = _stage("cold starts", results, cold)
         if not args.skip_e2e:
             (workdir / "e2e").mkdir()
             results["e2e"] = _stage("end to end", results, lambda: e2e.measure(args.e2e, workdir / "e2e", log=log))
+        if not args.skip_load:
+            load_runs = {"load": False} if args.skip_load_kill else {"load": False, "load_kill": True}
+            for name, kill in load_runs.items():
+                (workdir / name).mkdir()
+                title = "day of action, worker killed midway" if kill else "day of action"
+                run = functools.partial(
+                    load.measure,
+                    args.load,
+                    workdir / name,
+                    clients=args.load_clients,
+                    kill=kill,
+                    send_rate=args.load_send_rate,
+                    log=log,
+                )
+                results[name] = _stage(title, results, run)
+        if not args.skip_idempotency:
+            results["idempotency"] = _stage(
+                "Idempotency-Key as the day fills",
+                results,
+                lambda: idempotency(args.idempotency_sizes, args.idempotency_samples, args.idempotency_budget),
+            )
     if results.get("cold") and results["cpu"].get("captcha_off"):
         results["cost"] = cost.estimate(results["cold"], results["cpu"]["captcha_off"])
     results["machine"]["loadavg_at_end"] = list(os.getloadavg())

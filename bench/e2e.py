@@ -74,7 +74,7 @@ def measure(
                 log(f"  end to end: {index + 1}/{count}, p50 so far {median(latencies):.0f} ms")
     return {
         "method": (
-            "devstack.LocalStack (moto server, siteverify stand-in, `chalice local` API, devstack.worker) on free "
+            "devstack.LocalStack (moto server, siteverify stand-in, devstack.api_server API, devstack.worker) on free "
             "loopback ports; one warm-up submission, then sequential submissions over HTTP, each timed from just "
             "before its POST to the moment its outbox/{id}.eml exists (polled every 5 ms)"
         ),

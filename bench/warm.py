@@ -145,6 +145,20 @@ def _start_siteverify() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the siteverify stand-in did not start")
 
 
+HOSTILE_BODIES = {
+    # 6,000 distinct objects: jsonschema's uniqueItems compared them pairwise for a minute.
+    "unsortable_array": (json.dumps({"links": [{"n": i} for i in range(6000)]}, separators=(",", ":")), 422),
+    "unknown_keys": (json.dumps({f"k{i}": 1 for i in range(5000)}, separators=(",", ":")), 422),
+    "deep_nesting": ('{"city":' + "[" * 10000 + "]" * 10000 + "}", 400),
+    "many_errors": (json.dumps({"links": ["not a link"] * 100, "kind": 1, "date": "x"}), 422),
+}
+
+
+def hostile_event(body: str) -> dict[str, Any]:
+    assert len(body.encode()) <= 65536
+    return api_event(SUBMIT_RESOURCE, {"form": FORM}, body)
+
+
 def _measure(captcha: bool, samples: int, requests: int, verify_url: str | None) -> dict[str, Any]:
     _environment(captcha, verify_url or "http://127.0.0.1:9/siteverify")
 
@@ -209,6 +223,11 @@ def _measure(captcha: bool, samples: int, requests: int, verify_url: str | None)
         Variant("baseline_echo", baseline.app, lambda _i: api_event("/echo", None, echo_body), 200),
         Variant("accepted", letterbox.app, lambda _i: submit_event(REPORT), 201, stub_put),
         Variant("rejected_422", letterbox.app, lambda _i: submit_event(INVALID_REPORT), 422),
+        # The costliest bodies within the 64 KB limit that v1 let reach the validator or the parser.
+        *(
+            Variant(f"hostile_{name}", letterbox.app, lambda _i, body=body: hostile_event(body), status)
+            for name, (body, status) in HOSTILE_BODIES.items()
+        ),
         Variant(
             "accepted_idempotency_key",
             letterbox.app,

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
+from chalicelib.core.form_choices import FormChoices
+
 from .demo import DemoServer
 from .infra import apply_template
 from .siteverify import SiteverifyServer
@@ -34,6 +36,15 @@ LOCAL_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 log = logging.getLogger("devstack")
+
+
+class CrowdSiteverifyServer(SiteverifyServer):
+    """The captcha stand-in with the API's listen backlog: each submission asks it once, at the same moment.
+
+    socketserver's default backlog of 5 resets connections under 50 clients, and the API answers 503.
+    """
+
+    request_queue_size = 128
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,11 @@ class LocalStack:
     _worker: subprocess.Popen[bytes] | None = None
     _demo: DemoServer | None = None
     _output: int | None = None
+    # What each form allows, as the API will read it (letterbox.toml's stage, the environment's overrides).
+    choices: FormChoices | None = None
+    # Over the stage's variables, for the worker (e.g. LETTERBOX_SEND_RATE); the API applies the stage's
+    # variables again on top, as chalice local does.
+    overrides: dict[str, str] = field(default_factory=dict)
 
     @property
     def aws_url(self) -> str:
@@ -84,32 +100,42 @@ class LocalStack:
         """What any boto3 program needs to talk to the local AWS instead of the real one."""
         return {"AWS_ENDPOINT_URL": self.aws_url, **LOCAL_CREDENTIALS}
 
+    def local_env(self) -> dict[str, str]:
+        """What makes the API and worker the local stack's: the local marker, its demo site, the config file."""
+        env = {"LETTERBOX_LOCAL": "1", "LETTERBOX_LOCAL_ORIGINS": " ".join(self.demo_origins)}
+        if named := os.environ.get("LETTERBOX_CONFIG", "").strip():
+            env["LETTERBOX_CONFIG"] = str(Path(named).resolve())  # the processes run in ROOT, not here
+        return env
+
     def app_env(self) -> dict[str, str]:
-        """The API's and worker's settings that depend on this stack's ports."""
+        """The API's and worker's settings that depend on this stack (origins come from letterbox.toml)."""
         if self._siteverify is None:
             raise RuntimeError("start the stack first")
         return {
             **self.aws_env(),
+            **self.local_env(),
             "LETTERBOX_BUCKET": self.outputs["BucketName"],
             "LETTERBOX_NOTIFY_QUEUE": self.outputs["NotifyQueueName"],
-            "LETTERBOX_ORIGINS": " ".join(self.demo_origins),
             "LETTERBOX_OUTBOX": str(self.outbox),
             "HCAPTCHA_VERIFY_URL": self._siteverify.url,
         }
 
     def start(self, output: int | None = None) -> LocalStack:
         """Start everything; the API's and worker's console lines go to `output` (default: ours)."""
+        # A wrong letterbox.toml (or override) stops us here, before anything runs, with its line.
+        self.choices = FormChoices.from_env({**os.environ, **stage_env(self.stage), **self.local_env()})
         self._aws = ThreadedMotoServer(ip_address=self.host, port=self.ports.aws, verbose=False)
         self._aws.start()
         sender = stage_env(self.stage).get("LETTERBOX_SENDER", "")
         # The production template: bucket, queues, notification and the SES sender identity.
         with temporary_env(self.aws_env()):
-            parameters = {"Stage": self.stage, "SenderAddress": sender, "UploadOrigins": ",".join(self.demo_origins)}
+            uploads = ",".join(self.choices.all_origins)  # every origin any form allows may upload
+            parameters = {"Stage": self.stage, "SenderAddress": sender, "UploadOrigins": uploads}
             self.outputs = apply_template(TEMPLATE, parameters)
-        self._siteverify = SiteverifyServer(self.host, self.ports.captcha).start()
+        self._siteverify = CrowdSiteverifyServer(self.host, self.ports.captcha).start()
         self._output = output
         self._api = self._start_api(output)
-        self._worker = self._spawn([sys.executable, "-m", "devstack.worker"], output)
+        self.start_worker()
         # The demo site: static pages embedding the forms, on an origin of their own (on the allow-list).
         self._demo = DemoServer(self.api_url, self.outbox, self.host, self.ports.demo).start()
         return self
@@ -127,15 +153,27 @@ class LocalStack:
             self._api = self._start_api(self._output)
 
     def _start_api(self, output: int | None) -> subprocess.Popen[bytes]:
-        chalice = Path(sys.executable).with_name("chalice")
-        command = [str(chalice), "local", "--host", self.host, "--port", str(self.ports.api)]
-        process = self._spawn([*command, "--stage", self.stage, "--no-autoreload"], output)
+        # `chalice local --no-autoreload`, with a listen backlog that takes a crowd (devstack/api_server.py).
+        command = [sys.executable, "-m", "devstack.api_server", "--host", self.host, "--port", str(self.ports.api)]
+        process = self._spawn([*command, "--stage", self.stage], output)
         wait_until_up(f"{self.api_url}/health", process)
         return process
 
+    def stop_worker(self) -> None:
+        """Kill the worker (SIGKILL), as a crash would, mid-batch or not: its messages wait out their visibility."""
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker.wait(timeout=10)
+            self._worker = None
+
+    def start_worker(self) -> None:
+        """Start the worker again, with the same settings; it polls the queue from where it stands."""
+        if self._worker is None:
+            self._worker = self._spawn([sys.executable, "-m", "devstack.worker"], self._output)
+
     def _spawn(self, command: list[str], output: int | None) -> subprocess.Popen[bytes]:
-        # The stage's variables as chalice local applies them, then this stack's ports.
-        env = {**os.environ, **stage_env(self.stage), **self.app_env(), "PYTHONUNBUFFERED": "1"}
+        # The stage's variables as chalice local applies them, then this stack's ports, then the overrides.
+        env = {**os.environ, **stage_env(self.stage), **self.app_env(), **self.overrides, "PYTHONUNBUFFERED": "1"}
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
@@ -148,7 +186,9 @@ class LocalStack:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
+                # A worker finishing a paced batch can take longer; it must not outlive the stack.
                 process.kill()
+                process.wait(timeout=10)
         if self._siteverify is not None:
             self._siteverify.stop()
         if self._aws is not None:

@@ -7,15 +7,15 @@ handler raises stays on the queue (the handler has already settled it record by 
 
 from __future__ import annotations
 
-import json
+import collections
 import logging
 import os
+import re
 import signal
 import sys
 import threading
-import urllib.request
 from collections.abc import Callable, Mapping
-from email import message_from_string
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
@@ -24,37 +24,82 @@ import boto3
 
 log = logging.getLogger("devstack.worker")
 Handler = Callable[[dict[str, Any], Any], Any]
+SEND_EMAIL = "sesv2.SendEmail"
+_RAW_MESSAGE = "letterbox_outbox_raw_message"  # the key under which a call's context keeps its message
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")  # the names the demo site serves from the outbox
+# What collect() returns at most: the worker process never collects, and must not grow for it.
+_KEEP_WRITTEN = 1000
 
 
 class Outbox:
-    """Every email the local SES accepted, as outbox/{submission id}.eml."""
+    """Every email the local SES accepted, as outbox/{submission id}.eml, written as SES answers.
 
-    def __init__(self, directory: Path, aws_url: str) -> None:
+    It listens on the SES client the handler sends with (botocore events), so each email costs one
+    file write, however long the session: the message is taken from the call's parameters, and the
+    file written only once SES answered with a MessageId. Nothing is read back from the emulator.
+    """
+
+    def __init__(self, directory: Path, aws_url: str | None = None, ses: Callable[[], Any] | None = None) -> None:
+        # aws_url is no longer read (the outbox once read the emulator's whole state after each batch);
+        # it is accepted so that callers passing it keep working.
+        del aws_url
         self.directory = directory
-        self._data_url = f"{aws_url}/moto-api/data.json"
-        self._seen: set[str] = set()
+        self._ses = ses or _handler_ses_client
+        self._unique_id = f"letterbox-outbox-{id(self)}"
+        self._written: collections.deque[Path] = collections.deque(maxlen=_KEEP_WRITTEN)
+
+    def listen(self) -> None:
+        """Hear the SendEmail calls of the handler's current SES client; cheap to repeat (once per client)."""
+        events = self._ses().meta.events
+        # The parameters are gone by after-call: keep the raw message in the call's context until then.
+        events.register(f"before-parameter-build.{SEND_EMAIL}", self._keep, unique_id=f"{self._unique_id}-keep")
+        events.register(f"after-call.{SEND_EMAIL}", self._accepted, unique_id=f"{self._unique_id}-accepted")
 
     def collect(self) -> list[Path]:
-        with urllib.request.urlopen(self._data_url, timeout=10) as answer:
-            sent = json.load(answer).get("ses", {}).get("RawMessage", [])
-        written = []
-        for message in sent:
-            if message["id"] in self._seen:
-                continue
-            self._seen.add(message["id"])
-            written.append(self._write(message))
+        """The .eml files written since the last call (the last 1,000 of them)."""
+        written = list(self._written)
+        self._written.clear()
         return written
 
-    def _write(self, message: Mapping[str, Any]) -> Path:
-        parsed = message_from_string(message["raw_data"])
-        name = parsed.get("X-Letterbox-Submission") or message["id"]
+    def _keep(self, params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
+        raw = params.get("Content", {}).get("Raw", {}).get("Data")
+        if isinstance(raw, str):
+            raw = raw.encode()
+        if isinstance(raw, bytes | bytearray):
+            context[_RAW_MESSAGE] = bytes(raw)
+
+    def _accepted(self, http_response: Any, parsed: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
+        raw = context.pop(_RAW_MESSAGE, None)
+        message_id = parsed.get("MessageId")
+        if raw is None or http_response.status_code >= 300 or not message_id:
+            return  # refused or failed: nothing went out
+        self._written.append(self._write(raw, str(message_id)))
+
+    def _write(self, raw: bytes, message_id: str) -> Path:
+        headers = BytesHeaderParser().parsebytes(raw)
+        name = _file_name(headers.get("X-Letterbox-Submission")) or _file_name(message_id) or "message"
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{name}.eml"
-        path.write_text(message["raw_data"], encoding="utf-8")
+        # Whole or not at all: the demo site may list the outbox while it is written.
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(raw)
+        partial.replace(path)
         # One line per email: which form, which submission, how many recipients; never content.
-        recipients = len(getaddresses(parsed.get_all("To", [])))
-        print(f"email sent form={parsed.get('X-Letterbox-Form', '?')} id={name} recipients={recipients}", flush=True)
+        recipients = len(getaddresses(headers.get_all("To", [])))
+        print(f"email sent form={headers.get('X-Letterbox-Form', '?')} id={name} recipients={recipients}", flush=True)
         return path
+
+
+def _file_name(text: str | None) -> str | None:
+    """A header value usable as a file name in the outbox (the demo site serves no other), else None."""
+    value = (text or "").strip()
+    return value if _SAFE_NAME.fullmatch(value) else None
+
+
+def _handler_ses_client() -> Any:
+    from chalicelib import runtime  # after the environment is set, as the handler itself
+
+    return runtime.ses_client()
 
 
 class QueueWorker:
@@ -78,6 +123,8 @@ class QueueWorker:
         messages = answer.get("Messages", [])
         if not messages:
             return 0
+        if self._outbox is not None:
+            self._outbox.listen()
         try:
             self._handler({"Records": [self.lambda_record(m) for m in messages]}, None)
         except Exception as error:  # noqa: BLE001 (Lambda too just leaves a failed batch on the queue)
@@ -85,8 +132,6 @@ class QueueWorker:
         else:
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
             self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
-        if self._outbox is not None:
-            self._outbox.collect()
         return len(messages)
 
     def run(self, stop: threading.Event) -> None:
@@ -120,7 +165,7 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    outbox = Outbox(Path(os.environ["LETTERBOX_OUTBOX"]), os.environ["AWS_ENDPOINT_URL"])
+    outbox = Outbox(Path(os.environ["LETTERBOX_OUTBOX"]))
     worker = QueueWorker(boto3.client("sqs"), os.environ["LETTERBOX_NOTIFY_QUEUE"], notify, outbox)
     print(f"worker polling {os.environ['LETTERBOX_NOTIFY_QUEUE']}", flush=True)
     worker.run(stop)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from http.client import HTTPResponse
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 
 import boto3
+import botocore.session
 import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from devstack.stack import LocalStack, Ports
+from devstack.worker import Outbox
 from tests.conftest import TEST_TOKEN, free_port
 
 
@@ -55,7 +63,7 @@ def test_a_json_submission_over_http_is_stored_in_the_local_bucket(local_stack: 
     assert response.status == 201
     assert response.headers["Access-Control-Allow-Origin"] == origin
     submission_id = json.loads(response.read())["id"]
-    s3 = boto3.client("s3", endpoint_url=local_stack.aws_url, **_credentials())
+    s3 = boto3.client("s3", endpoint_url=local_stack.aws_url, **_credentials())  # type: ignore[call-overload]
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket=local_stack.outputs["BucketName"])["Contents"]]
     assert any(key.endswith(f"/{submission_id}.json") for key in keys)
     console = local_stack.log_path.read_text()  # type: ignore[attr-defined]
@@ -111,3 +119,140 @@ def local_stack_root() -> Path:
 
 def _credentials() -> dict[str, str]:
     return {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}
+
+
+# A day of action: a crowd at once, and an outbox that keeps up ------------------------------------
+
+ACTION_REPORT = {
+    "kind": "picket",
+    "date": "2026-11-14",
+    "city": "Vilnius",
+    "country": "Lithuania",
+    "description": "Twenty people outside the embassy for an hour.",
+    "h-captcha-response": TEST_TOKEN,
+}
+CROWD = 50
+
+
+def post_report(stack: LocalStack, timeout: float = 30) -> tuple[int, str]:
+    """POST one action report; the status and the id answered (or the error, for a refused connection)."""
+    try:
+        answer = request(
+            f"{stack.api_url}/forms/action-report/submissions",
+            json.dumps(ACTION_REPORT).encode(),
+            {"Content-Type": "application/json", "Origin": stack.demo_origins[0], "Accept": "application/json"},
+        )
+        with answer:
+            body = answer.read()
+        if answer.status != 201:
+            return answer.status, body.decode(errors="replace")[:300]
+        return answer.status, str(json.loads(body)["id"])
+    except OSError as error:  # what a crowd met: Connection reset by peer
+        return 0, f"{type(error).__name__}: {error}"
+
+
+def stored_submission_ids(stack: LocalStack) -> set[str]:
+    s3 = boto3.client("s3", endpoint_url=stack.aws_url, **_credentials())  # type: ignore[call-overload]
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=stack.outputs["BucketName"], Prefix="submissions/action-report/"
+    )
+    return {item["Key"].rsplit("/", 1)[-1].removesuffix(".json") for page in pages for item in page.get("Contents", [])}
+
+
+def test_each_email_in_the_outbox_is_what_the_local_ses_accepted_and_is_written_without_reading_it_back(
+    local_stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="werkzeug")  # the local AWS's access log: every request it answers
+    status, submission_id = post_report(local_stack)
+    assert status == 201
+    eml = local_stack.outbox / f"{submission_id}.eml"
+
+    # The worker spaces its sends (LETTERBOX_SEND_RATE): the earlier tests' emails may go first.
+    deadline = time.monotonic() + 60
+    while not eml.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert eml.exists(), f"no {eml.name} in the outbox within 60 s"
+    # The server logs a request once it has answered: the send's line may follow the file by a moment.
+    while not any("/v2/email/outbound-emails" in line for line in access_log(caplog)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any("/v2/email/outbound-emails" in line for line in access_log(caplog))
+    assert not any("/moto-api/data.json" in line for line in access_log(caplog))
+    with urllib.request.urlopen(f"{local_stack.aws_url}/moto-api/data.json", timeout=30) as answer:
+        accepted = json.load(answer)["ses"]["RawMessage"]
+    [raw] = [m["raw_data"] for m in accepted if f"X-Letterbox-Submission: {submission_id}" in m["raw_data"]]
+    assert eml.read_bytes() == raw.encode()
+    lines = [line for line in local_stack.log_path.read_text().splitlines() if submission_id in line]  # type: ignore[attr-defined]
+    assert f"email sent form=action-report id={submission_id} recipients=1" in lines
+    assert not any("Twenty people" in line or "Vilnius" in line for line in lines)
+
+
+def test_fifty_clients_posting_at_once_are_all_answered_and_stored(local_stack: LocalStack) -> None:
+    start = threading.Barrier(CROWD, timeout=30)
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        try:
+            start.wait()
+        except threading.BrokenBarrierError:
+            return
+        answer = post_report(local_stack)
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=client) for _ in range(CROWD)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    refused = [detail for status, detail in answers if status != 201]
+    assert not refused, f"{len(refused)} of {CROWD} not answered 201: {refused[:3]}"
+    ids = {submission_id for _, submission_id in answers}
+    assert len(answers) == CROWD
+    assert len(ids) == CROWD
+    assert ids <= stored_submission_ids(local_stack)
+
+
+def access_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+
+
+class _StubbedSes:
+    """A real botocore SES v2 client whose answers come from botocore's Stubber: no network at all."""
+
+    def __init__(self) -> None:
+        session = botocore.session.get_session()
+        self.client: Any = session.create_client(
+            "sesv2", region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local"
+        )
+        self.stubber = Stubber(self.client)
+        self.stubber.activate()
+
+    def send(self, raw: bytes) -> None:
+        self.client.send_email(
+            FromEmailAddress="letterbox@example.org",
+            Destination={"ToAddresses": ["organizers@example.org"]},
+            Content={"Raw": {"Data": raw}},
+        )
+
+
+def test_the_outbox_writes_what_ses_accepted_and_nothing_it_refused(tmp_path: Path) -> None:
+    ses = _StubbedSes()
+    outbox = Outbox(tmp_path / "outbox", ses=lambda: ses.client)
+    outbox.listen()
+    outbox.listen()  # once per client, however often the worker asks
+    accepted = b"X-Letterbox-Submission: 01ACCEPTED\r\nX-Letterbox-Form: action-report\r\nTo: a@example.org\r\n\r\nhi"
+    refused = b"X-Letterbox-Submission: 01REFUSED\r\n\r\nno\r\n"
+    ses.stubber.add_response("send_email", {"MessageId": "ses-1"})
+    ses.stubber.add_client_error("send_email", "MessageRejected", "Email address is not verified.", 400)
+
+    ses.send(accepted)
+    with pytest.raises(ClientError, match="MessageRejected"):
+        ses.send(refused)
+
+    assert outbox.collect() == [tmp_path / "outbox" / "01ACCEPTED.eml"]
+    assert (tmp_path / "outbox" / "01ACCEPTED.eml").read_bytes() == accepted
+    assert sorted(path.name for path in (tmp_path / "outbox").iterdir()) == ["01ACCEPTED.eml"]
+    assert outbox.collect() == []
