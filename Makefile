@@ -56,5 +56,10 @@ destroy: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## Deeper fuzzing than `make test` runs (README, "Fuzzing"): 25 times the examples, random, about 20-30 minutes.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -q tests/fuzz
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

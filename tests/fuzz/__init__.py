@@ -1,0 +1,1 @@
+"""Property-based tests of the whole path, API to email, against the local AWS (README, "Fuzzing")."""
