@@ -118,9 +118,9 @@ def test_a_key_that_carries_its_time_files_the_submission_at_that_time_so_a_retr
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     key = ulid_key(midnight - timedelta(milliseconds=100))
     service = runtime.submission_service()
-    service._clock = lambda: midnight - timedelta(milliseconds=50)  # type: ignore[attr-defined]
+    service._clock = lambda: midnight - timedelta(milliseconds=50)
     first = post_json(client, with_token(REPORT), **{"Idempotency-Key": key})
-    service._clock = lambda: midnight + timedelta(seconds=20)  # type: ignore[attr-defined]
+    service._clock = lambda: midnight + timedelta(seconds=20)
 
     retry = post_json(client, with_token(REPORT), **{"Idempotency-Key": key})
 
@@ -136,9 +136,9 @@ def test_an_opaque_key_retried_in_the_first_hour_after_midnight_finds_yesterdays
 ) -> None:
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     service = runtime.submission_service()
-    service._clock = lambda: midnight - timedelta(minutes=10)  # type: ignore[attr-defined]
+    service._clock = lambda: midnight - timedelta(minutes=10)
     first = post_json(client, with_token(REPORT), **{"Idempotency-Key": "opaque-across-midnight"})
-    service._clock = lambda: midnight + timedelta(minutes=30)  # type: ignore[attr-defined]
+    service._clock = lambda: midnight + timedelta(minutes=30)
     s3_calls = record_s3_calls()
 
     retry = post_json(client, with_token(REPORT), **{"Idempotency-Key": "opaque-across-midnight"})
