@@ -66,9 +66,12 @@ class SesMailer:
     def sender(self) -> str:
         return self._sender
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> str:
-        """Send; return SES's message id."""
+    def wait_turn(self) -> None:
+        """Return when this function may send again under the account's rate."""
         self._pacer.wait()
+
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> str:
+        """Send now (call wait_turn first, to stay under the rate); return SES's message id."""
         with ses_errors():
             answer = self._ses.send_email(
                 FromEmailAddress=self._sender,

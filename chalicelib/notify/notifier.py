@@ -96,6 +96,9 @@ class Notifier:
 
     def _send(self, message: EmailMessage, options: FormOptions, claim: Claim) -> str:
         """SES's message id; until SES accepts, any failure releases the claim."""
+        # Wait for our turn under SES's rate before handing over, not after: a worker that dies while
+        # waiting leaves a claim, which is taken over, never a handed-over marker, which is not.
+        self._mailer.wait_turn()
         try:
             handed = self._markers.save_handed_over(claim, str(message["Message-ID"]))
         except NotificationInFlight:
