@@ -60,6 +60,8 @@ def _environment(captcha: bool, verify_url: str) -> None:
             "HCAPTCHA_VERIFY_URL": verify_url,
             "LETTERBOX_SENDER": SENDER,
             "LETTERBOX_ORGANIZERS": "organizers@example.org",
+            # CPU is measured, not SES's rate: no pause between sends.
+            "LETTERBOX_SEND_RATE": "100000",
         }
     )
 
