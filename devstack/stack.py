@@ -83,6 +83,9 @@ class LocalStack:
     # Over the stage's variables, for the worker (e.g. LETTERBOX_SEND_RATE); the API applies the stage's
     # variables again on top, as chalice local does.
     overrides: dict[str, str] = field(default_factory=dict)
+    # The infra template's Stage, which names the bucket and the queues (default: the Chalice stage).
+    # moto keeps one state per process: stacks started in one process share resources of the same name.
+    resources: str | None = None
 
     @property
     def aws_url(self) -> str:
@@ -130,7 +133,7 @@ class LocalStack:
         # The production template: bucket, queues, notification and the SES sender identity.
         with temporary_env(self.aws_env()):
             uploads = ",".join(self.choices.all_origins)  # every origin any form allows may upload
-            parameters = {"Stage": self.stage, "SenderAddress": sender, "UploadOrigins": uploads}
+            parameters = {"Stage": self.resources or self.stage, "SenderAddress": sender, "UploadOrigins": uploads}
             self.outputs = apply_template(TEMPLATE, parameters)
         self._siteverify = CrowdSiteverifyServer(self.host, self.ports.captcha).start()
         self._output = output
