@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,7 +39,16 @@ _GETTERS: list[functools._lru_cache_wrapper[Any]] = []
 def _built_once(getter: Callable[[], Built]) -> Callable[[], Built]:
     cached = functools.cache(getter)
     _GETTERS.append(cached)
-    return cached
+    # Threads of `make dev`'s API that arrive together on a cold process build each piece once, not
+    # each their own copy (50 schema compilers and S3 clients at once took past a client's timeout).
+    lock = threading.Lock()
+
+    @functools.wraps(getter)
+    def built() -> Built:
+        with lock:
+            return cached()
+
+    return built
 
 
 @_built_once
