@@ -1,7 +1,8 @@
 """letterbox: routes and event handlers only; the logic lives in chalicelib/.
 
-One app.py serves both functions, so it imports nothing but the runtime: the API's routes
-load chalicelib.intake on first use, the notify handler chalicelib.notify.
+One app.py serves all three functions, so it imports nothing but the runtime: the API's routes
+load chalicelib.intake on first use, the notify handler chalicelib.notify, the digest schedule
+only its own small part of it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 
-from chalice.app import Chalice, Request, Response, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib import runtime
 
@@ -66,6 +67,13 @@ def thanks(form: str) -> Response:
 @app.on_sqs_message(queue=NOTIFY_QUEUE, batch_size=10, name="notify", maximum_concurrency=NOTIFY_CONCURRENCY)
 def notify(event: SQSEvent) -> None:
     runtime.handle_notify_batch(event.to_dict()["Records"])
+
+
+# Every SCHEDULE_MINUTES (chalicelib/notify/digest_schedule.py): a daily digest at 18:30 goes out by 18:32.
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="digests", description="Queue the digest emails that are due")
+def digests(event: CloudWatchEvent) -> None:
+    # event.time is the run's scheduled time: a retried run queues the same digests again, harmlessly.
+    runtime.enqueue_due_digests(event.time)
 
 
 def _request() -> Request:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from chalicelib.intake.submissions import SubmissionService
     from chalicelib.intake.uploads import UploadService
     from chalicelib.notify.batch import BatchSettler
+    from chalicelib.notify.digest import DigestSender
+    from chalicelib.notify.digest_schedule import DigestScheduler
     from chalicelib.notify.mailer import SesMailer
     from chalicelib.notify.notifier import Notifier
 
@@ -138,7 +140,7 @@ def handle_notify_batch(records: Sequence[Mapping[str, Any]]) -> None:
     """One Lambda SQS event's records: notify each, then settle the batch record by record."""
     from chalicelib.notify.batch import QueueRecord, process_batch
 
-    result = process_batch([QueueRecord.from_lambda(record) for record in records], notifier())
+    result = process_batch([QueueRecord.from_lambda(record) for record in records], notifier(), digest_sender)
     batch_settler().settle(result)
 
 
@@ -162,10 +164,46 @@ def notifier() -> Notifier:
 
 
 @_built_once
+def digest_sender() -> DigestSender:
+    from chalicelib.notify.digest import DigestSender
+    from chalicelib.notify.markers import MarkerStore
+
+    markers = MarkerStore(s3_client(), settings().bucket)
+    return DigestSender(s3_client(), settings(), forms(), mailer(), markers)
+
+
+@_built_once
 def batch_settler() -> BatchSettler:
     from chalicelib.notify.batch import BatchSettler
 
     return BatchSettler(sqs_client, settings().retry_delay_seconds)
+
+
+# The digest schedule function ------------------------------------------------------------------
+
+
+def enqueue_due_digests(scheduled_at: str) -> int:
+    """One scheduled run (at the time EventBridge gives, ISO 8601): queue the digests due; how many."""
+    from datetime import UTC, datetime
+
+    try:
+        now = datetime.fromisoformat(scheduled_at).astimezone(UTC)
+    except ValueError:
+        now = datetime.now(UTC)  # not a time EventBridge writes: the clock will do
+    return digest_scheduler().enqueue_due(now)
+
+
+@_built_once
+def digest_scheduler() -> DigestScheduler:
+    """Light on purpose: letterbox.toml's digest keys and the queue, no Settings (no bucket, no captcha keys)."""
+    from chalicelib.core.settings import DigestChoices, known_form_names
+    from chalicelib.notify.digest_schedule import DigestScheduler
+
+    env = os.environ
+    # The infra template names the queue after the stage; the local stack and the tests name theirs.
+    queue = env.get("LETTERBOX_NOTIFY_QUEUE", "").strip() or f"letterbox-{env.get('LETTERBOX_STAGE', 'dev')}-notify"
+    forms = known_form_names()
+    return DigestScheduler(sqs_client, queue, DigestChoices.from_env(env, form_names=forms), forms)
 
 
 def reset() -> None:

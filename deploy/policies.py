@@ -13,7 +13,9 @@ notify  s3:GetObject on submissions/* and attachments/*, s3:ListBucket on submis
         DeleteObject on notified/* (the "sent" markers); ses:SendEmail and
         ses:SendRawEmail on the sender's identity; the SQS calls of the event source
         mapping and of the handler itself, on the notify queue only.
-both    logs:CreateLogStream and logs:PutLogEvents on their own log group (the infra
+digests sqs:GetQueueUrl and sqs:SendMessage on the notify queue only: the schedule queues a
+        "digest due" message and reads nothing (the notify function builds the digest).
+all     logs:CreateLogStream and logs:PutLogEvents on their own log group (the infra
         stack creates the groups); with SSE-KMS, kms:GenerateDataKey and kms:Decrypt on
         the bucket's key, through S3 only.
 
@@ -112,12 +114,20 @@ class PolicyContext:
 
 def function_names(stage: str) -> dict[str, str]:
     """Chalice's Lambda names: <app>-<stage> for the API handler, <app>-<stage>-<name> for the others."""
-    return {"api_handler": f"{APP_NAME}-{stage}", "notify": f"{APP_NAME}-{stage}-notify"}
+    return {
+        "api_handler": f"{APP_NAME}-{stage}",
+        "notify": f"{APP_NAME}-{stage}-notify",
+        "digests": f"{APP_NAME}-{stage}-digests",
+    }
 
 
 def policy_file_names(stage: str) -> dict[str, str]:
     """The files, relative to .chalice/, that the stage's `iam_policy_file` settings name."""
-    return {"api_handler": f"policy-{stage}-api.json", "notify": f"policy-{stage}-notify.json"}
+    return {
+        "api_handler": f"policy-{stage}-api.json",
+        "notify": f"policy-{stage}-notify.json",
+        "digests": f"policy-{stage}-digests.json",
+    }
 
 
 def _statement(sid: str, actions: list[str], resources: list[str], **condition: Any) -> dict[str, Any]:
@@ -209,10 +219,25 @@ def notify_policy(context: PolicyContext) -> Policy:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def digests_policy(context: PolicyContext) -> Policy:
+    """The schedule only queues "digest due" messages: no bucket, no SES, no KMS (the queue is SSE-SQS)."""
+    name = function_names(context.stage)["digests"]
+    statements = [
+        # GetQueueUrl once per container; SendMessageBatch is authorized as sqs:SendMessage.
+        _statement("QueueDueDigests", ["sqs:GetQueueUrl", "sqs:SendMessage"], [context.queue_arn]),
+        _statement("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [context.log_group_arn(name)]),
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def render_policies(context: PolicyContext) -> dict[str, Policy]:
     """File name (in .chalice/) -> policy document, checked: a policy with a wildcard is never written."""
     files = policy_file_names(context.stage)
-    rendered = {files["api_handler"]: api_policy(context), files["notify"]: notify_policy(context)}
+    rendered = {
+        files["api_handler"]: api_policy(context),
+        files["notify"]: notify_policy(context),
+        files["digests"]: digests_policy(context),
+    }
     for name, document in rendered.items():
         check_policy(document, name)
     return rendered

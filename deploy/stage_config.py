@@ -25,7 +25,7 @@ LOCAL_STAGE = "dev"
 SECRET_VARIABLES = frozenset({"HCAPTCHA_SECRET"})
 # The local stack's alone: the marker that accepts test keys, its demo site, another file than the one shipped.
 LOCAL_VARIABLES = ("LETTERBOX_LOCAL", "LETTERBOX_LOCAL_ORIGINS", "LETTERBOX_CONFIG")
-FUNCTIONS = ("api_handler", "notify")
+FUNCTIONS = ("api_handler", "notify", "digests")
 
 
 class StageConfigError(Exception):

@@ -1,5 +1,6 @@
 """The notify function, run locally: long-polls the local queue and invokes the same handler
-with real SQS records, as Lambda's event source mapping does; and keeps an outbox.
+with real SQS records, as Lambda's event source mapping does; and keeps an outbox. It also runs
+the digest schedule (devstack/schedule.py) on its clock.
 
 Lambda's contract, kept here: a batch whose handler returns is deleted whole; a batch whose
 handler raises stays on the queue (the handler has already settled it record by record).
@@ -160,7 +161,8 @@ def lambda_sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, A
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
-    from app import notify  # the deployed handler itself, after the environment is set
+    from app import digests, notify  # the deployed handlers themselves, after the environment is set
+    from devstack.schedule import ScheduleClock
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -168,7 +170,10 @@ def main() -> int:
     outbox = Outbox(Path(os.environ["LETTERBOX_OUTBOX"]))
     worker = QueueWorker(boto3.client("sqs"), os.environ["LETTERBOX_NOTIFY_QUEUE"], notify, outbox)
     print(f"worker polling {os.environ['LETTERBOX_NOTIFY_QUEUE']}", flush=True)
+    # The digest schedule too, as EventBridge runs it: it queues "digest due" messages this worker sends.
+    schedule = ScheduleClock(digests, float(os.environ.get("LETTERBOX_SCHEDULE_SECONDS", "900"))).start()
     worker.run(stop)
+    schedule.stop()
     return 0
 
 

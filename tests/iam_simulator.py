@@ -56,6 +56,7 @@ def needed(service: str, operation: str, params: Mapping[str, Any]) -> list[tupl
         sqs_actions = {"GetQueueUrl": "GetQueueUrl", "DeleteMessageBatch": "DeleteMessage"}
         sqs_actions |= {"DeleteMessage": "DeleteMessage", "ChangeMessageVisibility": "ChangeMessageVisibility"}
         sqs_actions |= {"ChangeMessageVisibilityBatch": "ChangeMessageVisibility", "ReceiveMessage": "ReceiveMessage"}
+        sqs_actions |= {"SendMessage": "SendMessage", "SendMessageBatch": "SendMessage"}
         if operation in sqs_actions:
             return [(f"sqs:{sqs_actions[operation]}", queue, {})]
     if service == "sesv2" and operation == "SendEmail":

@@ -74,6 +74,7 @@ def test_deploy_builds_the_stage_and_never_writes_the_secret(project: Path, aws_
     assert {(g["logGroupName"], g.get("retentionInDays")) for g in groups} == {
         ("/aws/lambda/letterbox-prod", 30),
         ("/aws/lambda/letterbox-prod-notify", 30),
+        ("/aws/lambda/letterbox-prod-digests", 30),
     }
 
 

@@ -176,18 +176,28 @@ def test_each_function_has_its_own_role_with_exactly_the_rendered_policy(
 ) -> None:
     _, files = rendered
     resources = sam["Resources"]
-    roles = {name: resources[name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in ("APIHandler", "Notify")}
-    assert roles["APIHandler"] != roles["Notify"]
-    [api_policy] = resources[roles["APIHandler"]]["Properties"]["Policies"]
-    [notify_policy] = resources[roles["Notify"]]["Properties"]["Policies"]
-    assert api_policy["PolicyDocument"] == files[f"policy-{STAGE}-api.json"]
-    assert notify_policy["PolicyDocument"] == files[f"policy-{STAGE}-notify.json"]
+    functions = {"APIHandler": "api", "Notify": "notify", "Digests": "digests"}
+    roles = {name: resources[name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in functions}
+    assert len(set(roles.values())) == len(functions)
+    for function, policy in functions.items():
+        [document] = resources[roles[function]]["Properties"]["Policies"]
+        assert document["PolicyDocument"] == files[f"policy-{STAGE}-{policy}.json"]
 
 
 def test_no_policy_in_the_packaged_template_grants_a_wildcard(sam: dict[str, Any]) -> None:
     documents = list(policies.template_policies(sam))
-    assert len(documents) == 2  # the two roles' policies
+    assert len(documents) == 3  # the three roles' policies: api, notify, digests
     assert policies.check_template(sam, "sam.json") == []
+
+
+def test_digests_run_every_quarter_hour_on_a_small_function(sam: dict[str, Any]) -> None:
+    digests = sam["Resources"]["Digests"]["Properties"]
+    assert (digests["MemorySize"], digests["Timeout"]) == (128, 30)
+    [event] = digests["Events"].values()
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"] == "rate(15 minutes)"
+    # It only queues "digest due" messages: no captcha keys, no bucket-wide secrets.
+    assert not {name for name in digests["Environment"]["Variables"] if name.startswith("HCAPTCHA_")}
 
 
 def test_memory_timeout_and_environment_per_function(sam: dict[str, Any]) -> None:

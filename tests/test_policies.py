@@ -65,8 +65,27 @@ def test_the_notify_policy_grants_its_prefixes_its_sender_and_its_queue() -> Non
     assert found["ListSubmissionsOnly"]["Condition"] == {"StringLike": {"s3:prefix": ["submissions/*"]}}
 
 
+def test_the_digest_schedule_may_only_queue_onto_the_notify_queue_and_log() -> None:
+    found = statements(policies.digests_policy(context(kms_key_arn=KMS_KEY)))
+
+    assert found["QueueDueDigests"]["Action"] == ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    assert found["QueueDueDigests"]["Resource"] == [OUTPUTS["NotifyQueueArn"]]
+    assert found["WriteOwnLogs"]["Resource"] == [
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/letterbox-prod-digests:*"
+    ]
+    assert set(found) == {"QueueDueDigests", "WriteOwnLogs"}  # no bucket, no SES, no KMS key
+
+
+def test_the_api_gains_nothing_from_the_digests() -> None:
+    granted = {action for s in policies.api_policy(context()).get("Statement", []) for action in s["Action"]}
+    assert not {a for a in granted if a.startswith(("sqs:", "ses:", "events:"))}
+
+
 def test_with_sse_kms_both_functions_may_use_the_key_through_s3_only() -> None:
-    for document in policies.render_policies(context(kms_key_arn=KMS_KEY)).values():
+    rendered = policies.render_policies(context(kms_key_arn=KMS_KEY))
+    for name, document in rendered.items():
+        if name.endswith("-digests.json"):
+            continue  # it touches no bucket
         kms = statements(document)["UseBucketKeyThroughS3"]
         assert kms["Resource"] == [KMS_KEY]
         assert set(kms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
@@ -79,7 +98,7 @@ def test_with_sse_kms_both_functions_may_use_the_key_through_s3_only() -> None:
 )
 def test_every_rendered_policy_passes_the_wildcard_check(changes: dict[str, str]) -> None:
     rendered = policies.render_policies(context(**changes))  # raises PolicyError on a wildcard
-    assert set(rendered) == {"policy-prod-api.json", "policy-prod-notify.json"}
+    assert set(rendered) == {"policy-prod-api.json", "policy-prod-notify.json", "policy-prod-digests.json"}
     for name, document in rendered.items():
         assert policies.policy_problems(document, name) == []
 

@@ -155,7 +155,8 @@ def test_the_bucket_name_the_script_expects_is_the_templates() -> None:
 
 def test_the_log_groups_are_the_functions_and_keep_logs_for_the_retention_given() -> None:
     resources = load_template(TEMPLATE)["Resources"]
-    names = {resources[r]["Properties"]["LogGroupName"]["Fn::Sub"] for r in ("ApiLogGroup", "NotifyLogGroup")}
+    groups = ("ApiLogGroup", "NotifyLogGroup", "DigestsLogGroup")
+    names = {resources[r]["Properties"]["LogGroupName"]["Fn::Sub"] for r in groups}
     expected = {f"/aws/lambda/{name}" for name in policies.function_names("${Stage}").values()}
     assert names == expected
     assert resources["ApiLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}

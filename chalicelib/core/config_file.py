@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.core.config_keys import CAPTCHAS as CAPTCHAS  # callers import these from here too
+from chalicelib.core.config_keys import DIGEST_KEYS as DIGEST_KEYS
 from chalicelib.core.config_keys import KEYS as KEYS
 from chalicelib.core.config_keys import ConfigError as ConfigError
 from chalicelib.core.config_keys import Invalid as Invalid
@@ -55,6 +56,13 @@ class ConfigFile:
 
     def lookup(self, stage: str, form: str | None = None) -> dict[str, Any]:
         """The keys set for `form` in `stage` (None: a form the file does not name), most specific first."""
+        return {key: value for key, value in self._layered(stage, form).items() if key in KEYS}
+
+    def digest_lookup(self, stage: str, form: str | None = None) -> dict[str, Any]:
+        """The same for the digest keys (notify, digest_time, timezone), which fill a DigestChoice."""
+        return {key: value for key, value in self._layered(stage, form).items() if key in DIGEST_KEYS}
+
+    def _layered(self, stage: str, form: str | None) -> dict[str, Any]:
         tables = self.stages.get(stage, StageTables())
         layers = [self.values]
         if form is not None:
@@ -129,9 +137,10 @@ def _values(
 ) -> dict[str, Any]:
     values = {}
     for key, value in table.items():
-        if key in KEYS:
+        spec = KEYS.get(key) or DIGEST_KEYS.get(key)
+        if spec is not None:
             try:
-                values[key] = KEYS[key].check(value)
+                values[key] = spec.check(value)
             except Invalid as error:
                 problems.add((*path, key), error.message, error.index)
         elif key not in tables:
@@ -142,7 +151,7 @@ def _values(
 def _unknown_key(key: str, path: tuple[str, ...], allowed: list[str], known: frozenset[str] | None) -> str:
     if "forms" in allowed and known is not None and key in known:
         return f"unknown key: a form's settings go in [{dotted((*path, 'forms', key))}]"
-    close = difflib.get_close_matches(key, allowed, n=1)
+    close = difflib.get_close_matches(key, [*allowed, *DIGEST_KEYS], n=1)
     if close:
         return f"unknown key: did you mean {close[0]!r}?"
     return f"unknown key (known here: {', '.join(allowed)})"

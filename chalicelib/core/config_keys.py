@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from chalicelib.core.digest_periods import NOTIFY_MODES
 
 # Adding a captcha is one more name here (the first is what LETTERBOX_CAPTCHA=on means).
 CAPTCHAS = ("hcaptcha", "off")
@@ -137,6 +142,42 @@ KEYS: Mapping[str, Key] = {
     "metadata_only": Key("metadata_only", _boolean, "LETTERBOX_METADATA_ONLY", _switch),
     "safe_fields": Key("safe_fields", _list_of(_field_name, '["kind", "date"]')),
     "captcha": Key("captcha", _one_of(CAPTCHAS, "a captcha letterbox knows"), "LETTERBOX_CAPTCHA", _captcha_word),
+}
+
+
+# How organizers hear of a form's submissions (chalicelib/core/digest_periods.py). Not in KEYS: they fill
+# a DigestChoice, not FormOptions, and are resolved by chalicelib.core.settings.DigestChoices.
+CLOCK_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def _clock_time(value: object) -> str:
+    """ "18:00" (or TOML's own 18:00:00): a time of day on a 24-hour clock, as "HH:MM"."""
+    if isinstance(value, time) and not (value.second or value.microsecond or value.tzinfo):
+        return f"{value:%H:%M}"
+    match = CLOCK_TIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise Invalid(f'{shown(value)} is not a time of day like "18:00" (24-hour clock, hours and minutes)')
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def _time_zone(value: object) -> str:
+    """An IANA time zone name the runtime knows (tzdata ships them to Lambda)."""
+    if isinstance(value, str) and value.strip() == value and value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return value
+    close = difflib.get_close_matches(value, sorted(available_timezones()), n=1) if isinstance(value, str) else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise Invalid(f'{shown(value)} is not a time zone like "Europe/Vilnius" (an IANA name){hint}')
+
+
+DIGEST_KEYS: Mapping[str, Key] = {
+    "notify": Key("notify", _one_of(NOTIFY_MODES, "a way to notify organizers"), "LETTERBOX_NOTIFY", str.lower),
+    "digest_time": Key("digest_time", _clock_time, "LETTERBOX_DIGEST_TIME"),
+    "timezone": Key("timezone", _time_zone, "LETTERBOX_TIMEZONE"),
 }
 
 

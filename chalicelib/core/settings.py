@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.core.config_file import ConfigFile
+from chalicelib.core.config_keys import DIGEST_KEYS, Invalid
 from chalicelib.core.config_keys import ConfigError as ConfigError  # raised by every module here: one error type
+from chalicelib.core.digest_periods import DigestChoice
 from chalicelib.core.env_reader import EnvReader
 from chalicelib.core.env_reader import is_local as is_local  # callers import these from here
 from chalicelib.core.form_choices import DEFAULT_CONFIG as DEFAULT_CONFIG
@@ -33,6 +36,45 @@ HCAPTCHA_VERIFY_URL = "https://api.hcaptcha.com/siteverify"
 
 
 DEFAULT_NOTIFY_CONCURRENCY = 2
+
+
+@dataclass(frozen=True)
+class DigestChoices:
+    """Every form's digest choice (letterbox.toml's notify, digest_time, timezone, under LETTERBOX_NOTIFY,
+    LETTERBOX_DIGEST_TIME, LETTERBOX_TIMEZONE), resolved in the order FormChoices resolves the other keys."""
+
+    default: DigestChoice = field(default_factory=DigestChoice)
+    named: Mapping[str, DigestChoice] = field(default_factory=dict)
+
+    def for_form(self, form: str) -> DigestChoice:
+        return self.named.get(form, self.default)
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str], *, config: ConfigFile | None = None, form_names: Collection[str] | None = None
+    ) -> DigestChoices:
+        reader = EnvReader(env)
+        stage = reader.text("LETTERBOX_STAGE", "dev")
+        if config is None:
+            config = read_config(env, known_form_names() if form_names is None else form_names)
+        overrides = _digest_overrides(reader)
+
+        def resolve(form: str | None) -> DigestChoice:
+            return DigestChoice(**{**config.digest_lookup(stage, form), **overrides})
+
+        return cls(resolve(None), {form: resolve(form) for form in sorted(config.named_forms(stage))})
+
+
+def _digest_overrides(reader: EnvReader) -> dict[str, Any]:
+    """LETTERBOX_NOTIFY and the others, when set: checked as the file's key, the value for every form."""
+    overrides = {}
+    for spec in DIGEST_KEYS.values():
+        if text := reader.text(spec.env, ""):
+            try:
+                overrides[spec.attribute] = spec.check(spec.env_value(text))
+            except Invalid as error:
+                raise ConfigError(f"{spec.env}: {error.message}") from None
+    return overrides
 
 
 @dataclass(frozen=True)
@@ -53,6 +95,8 @@ class Settings:
     notify_concurrency: int = 2
     # The local stack (LETTERBOX_LOCAL=1, outside Lambda): the only place test keys are accepted.
     is_local: bool = False
+    # Each form's notify = "each" | "hourly" | "daily" (chalicelib/core/digest_periods.py).
+    digests: DigestChoices = field(default_factory=DigestChoices)
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +127,9 @@ class Settings:
     def options_for(self, form: str) -> FormOptions:
         return self.forms.options_for(form)
 
+    def digest_for(self, form: str) -> DigestChoice:
+        return self.digests.for_form(form)
+
     def captcha_for(self, form: str) -> bool:
         # Anything but "off" asks for a captcha: a captcha added to CAPTCHAS fails closed until handled.
         return self.options_for(form).captcha != "off"
@@ -98,6 +145,8 @@ class Settings:
         """Read and check everything; `config` replaces the file, `form_names` the forms in schemas/."""
         env = os.environ if env is None else env
         reader = EnvReader(env)
+        if config is None:  # read once, for the forms' options and their digests
+            config = read_config(env, known_form_names() if form_names is None else form_names)
         settings = cls(
             stage=reader.text("LETTERBOX_STAGE", "dev"),
             bucket=reader.required("LETTERBOX_BUCKET"),
@@ -113,6 +162,7 @@ class Settings:
             notify_concurrency=notify_concurrency(env),
             forms=FormChoices.from_env(env, config=config, form_names=form_names),
             is_local=is_local(env),
+            digests=DigestChoices.from_env(env, config=config),
         )
         settings.check()
         return settings

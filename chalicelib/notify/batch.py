@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.logsafe import error_summary
 from chalicelib.core.storage import StorageUnavailable, submission_id_from_key
+from chalicelib.notify.digest_due import digest_due_in
 from chalicelib.notify.header_guard import UnsafeMessage
 from chalicelib.notify.mailer import PermanentSendError, TransientSendError
 from chalicelib.notify.notifier import NotificationInFlight, Notifier, UnusableSubmission
@@ -22,6 +23,8 @@ from chalicelib.notify.s3_events import MalformedEvent, created_objects
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+
+    from chalicelib.notify.digest import DigestSender
 
 log = logging.getLogger(__name__)
 MAX_VISIBILITY_DELAY = 900
@@ -56,21 +59,30 @@ class BatchPartiallyFailed(Exception):
     """Raised after settling, so Lambda returns the failed records to the queue."""
 
 
-def process_batch(records: Iterable[QueueRecord], notifier: Notifier) -> BatchResult:
+def process_batch(
+    records: Iterable[QueueRecord], notifier: Notifier, digests: Callable[[], DigestSender] | None = None
+) -> BatchResult:
+    """`digests` builds the digest sender, called only for a "digest due" message (chalicelib/notify/digest.py)."""
     result = BatchResult()
     for record in records:
-        if _process_record(record, notifier):
+        if _process_record(record, notifier, digests):
             result.succeeded.append(record)
         else:
             result.failed.append(record)
     return result
 
 
-def _process_record(record: QueueRecord, notifier: Notifier) -> bool:
+def _process_record(record: QueueRecord, notifier: Notifier, digests: Callable[[], DigestSender] | None) -> bool:
     delivery = f"message={record.message_id} receive={record.receive_count}"
     where = delivery
     try:
-        for stored in created_objects(record.body):
+        due = digest_due_in(record.body)
+        if due is not None:
+            where = f"digest={due.marker_id} {delivery}"
+            if digests is None:
+                raise MalformedEvent("a digest message, and no digest sender")
+            digests().send(due)
+        for stored in created_objects(record.body) if due is None else ():
             where = f"id={submission_id_from_key(stored.key)} {delivery}"
             notifier.notify(stored)
     except (TransientSendError, StorageUnavailable, NotificationInFlight) as error:

@@ -17,7 +17,7 @@ from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import NotARecord, SubmissionRecord
 from chalicelib.core.settings import Settings
-from chalicelib.core.storage import read_object
+from chalicelib.core.storage import read_object, submission_id_from_key
 from chalicelib.notify.mailer import PermanentSendError, SesMailer
 from chalicelib.notify.markers import Claim, MarkerStore
 
@@ -40,6 +40,7 @@ class Outcome(Enum):
     SENT = "sent"
     ALREADY_SENT = "already sent"
     GONE = "gone"
+    HELD = "held for the digest"
 
 
 class UnusableSubmission(Exception):
@@ -64,6 +65,8 @@ class Notifier:
         self._markers = markers
 
     def notify(self, stored: StoredObject) -> Outcome:
+        if self._held_for_digest(stored.key):
+            return Outcome.HELD
         record = self._load(stored)
         if record is None:
             return Outcome.GONE
@@ -82,6 +85,15 @@ class Notifier:
         self._markers.save_success(claim, ses_message_id)
         log.info("notification sent form=%s id=%s recipients=%d", form.name, record.id, len(options.organizers))
         return Outcome.SENT
+
+    def _held_for_digest(self, key: str) -> bool:
+        """A form in digest mode gets no single email: its digest lists the submission (read nothing now)."""
+        form = key.split("/")[1] if key.count("/") >= 2 else ""
+        mode = self._settings.digest_for(form).notify
+        if mode == "each":
+            return False
+        log.info("notification held for the %s digest form=%s id=%s", mode, form, submission_id_from_key(key))
+        return True
 
     def _prepare(
         self, record: SubmissionRecord, source: StoredObject, form: FormDefinition, options: FormOptions, claim: Claim
