@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: dev test check lint typecheck unit system-packages clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .  # the console script letterbox
 	touch $(STAMP)
 
 ## Run the API, the worker, the local AWS and the demo page, offline. Ctrl-C stops all.

@@ -21,6 +21,7 @@ from pathlib import Path
 from moto.server import ThreadedMotoServer
 
 from chalicelib.core.form_choices import FormChoices
+from letterbox import devstate
 
 from .demo import DemoServer
 from .infra import apply_template
@@ -86,6 +87,8 @@ class LocalStack:
     # The infra template's Stage, which names the bucket and the queues (default: the Chalice stage).
     # moto keeps one state per process: stacks started in one process share resources of the same name.
     resources: str | None = None
+    # Where `letterbox --local` finds this stack while it runs (letterbox/devstate.py).
+    _state_file: Path | None = None
 
     @property
     def aws_url(self) -> str:
@@ -141,6 +144,7 @@ class LocalStack:
         self.start_worker()
         # The demo site: static pages embedding the forms, on an origin of their own (on the allow-list).
         self._demo = DemoServer(self.api_url, self.outbox, self.host, self.ports.demo).start()
+        self._state_file = devstate.write_state(self.aws_url, self.outputs)
         return self
 
     def stop_api(self) -> None:
@@ -180,6 +184,7 @@ class LocalStack:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
+        devstate.remove_state(self._state_file, self.aws_url)
         if self._demo is not None:
             self._demo.stop()
         for process in (self._worker, self._api):
