@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: dev test check lint typecheck unit system-packages clean
 
@@ -12,22 +13,28 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .  # the console script letterbox
 	touch $(STAMP)
 
+# ESLint, pinned in package-lock.json; npm ci empties node_modules first, so the stamp goes after.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 ## Run the API, the worker, the local AWS and the demo page, offline. Ctrl-C stops all.
 dev: $(STAMP)
 	$(BIN)/python -m devstack
 
-## Run ruff, mypy and every test: the same gate CI runs.
+## Run ruff, ESLint, mypy and every test: the same gate CI runs.
 test: system-packages check
 
-## The Debian packages the browser tests need (chromium, a Cyrillic font), installed if missing.
+## The Debian packages the tests need (chromium, a Cyrillic font; nodejs and npm if absent), installed if missing.
 system-packages:
 	scripts/system-packages
 
 check: lint typecheck unit
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/eslint .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -63,4 +70,4 @@ fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -q tests/fuzz
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -80,7 +80,7 @@ window.Letterbox.files = (box, name, p, label, help, lang, h) => {
       r.li.append((r.hid = h('input', { type: 'hidden', name, value: r.id }))); // letterbox.js sends it
       r.bar.value = 100;
       show(r, t.done, 'lb-ok');
-    } catch (e) {
+    } catch {
       r.bar.value = 0;
       if (r.li.isConnected) failed(r, message);
     }

@@ -126,7 +126,7 @@ function build(root, def, o, action) {
     const help = about && h('p', { class: 'lb-help', id: id + 'h' }, about);
     if (p['x-widget'] === 'attachments') {
       const box = form.appendChild(h('div', { class: 'lb-f' }));
-      load(new URL('letterbox-files.js', SRC)).then(() => Letterbox.files(box, name, p, label, help, o.lang, h), () => box.append(o.t.failed));
+      load(new URL('letterbox-files.js', SRC)).then(() => window.Letterbox.files(box, name, p, label, help, o.lang, h), () => box.append(o.t.failed));
     }
     if ((p['x-widget'] || 'textarea') !== 'textarea') continue;
     if (p.type === 'array') {
@@ -217,7 +217,7 @@ async function send(ctx) {
       code = res.status;
       body = await res.json().catch(() => ({}));
     }
-  } catch (e) {
+  } catch {
     code = 0; // offline, timed out or refused
   }
   ctx.busy = button.disabled = false;

@@ -7,7 +7,7 @@ document.querySelectorAll('[data-copy]').forEach((button) => {
     try {
       await navigator.clipboard.writeText(code.textContent);
       status.textContent = ru ? 'Скопировано.' : 'Copied.';
-    } catch (e) {
+    } catch {
       getSelection().selectAllChildren(code);
       status.textContent = ru ? 'Выделено: нажмите Ctrl+C.' : 'Selected: press Ctrl+C to copy.';
     }

@@ -1,0 +1,10 @@
+// ESLint for the browser code (`make lint`). The scripts are classic <script>s, not modules.
+const js = require('@eslint/js');
+const globals = require('globals');
+
+module.exports = [
+  { ignores: ['node_modules/', '.venv/', '.chalice/', 'outbox/', 'test-artifacts/', 'bench/results/'] },
+  js.configs.recommended,
+  { files: ['**/*.js'], languageOptions: { ecmaVersion: 'latest', sourceType: 'script', globals: globals.browser } },
+  { files: ['eslint.config.js'], languageOptions: { sourceType: 'commonjs', globals: globals.node } },
+];
