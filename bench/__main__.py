@@ -4,7 +4,8 @@ python -m bench [--samples 9] [--steady 100] [--cpu-samples 9] [--cpu-requests 2
                 [--load 1000] [--load-clients 50] [--load-send-rate 14]
                 [--idempotency-sizes 0,10000,100000] [--idempotency-samples 5] [--idempotency-budget 900]
                 [--skip-package] [--skip-cpu] [--skip-cold] [--skip-e2e] [--skip-load] [--skip-load-kill]
-                [--skip-idempotency] [--out PATH]
+                [--export-count 10000] [--digest-sizes 10,100,1000] [--digest-samples 3]
+                [--skip-idempotency] [--skip-export] [--skip-digest] [--out PATH]
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, cost, e2e, load, package
+from bench import coldstart, cost, digest, e2e, export, load, package
 from bench.aws import LocalAws
 from bench.common import RESULTS, ROOT, machine, median, now
 from bench.report import render_table
@@ -138,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idempotency-sizes", default="0,10000,100000", help="objects stored that day")
     parser.add_argument("--idempotency-samples", type=int, default=5)
     parser.add_argument("--idempotency-budget", type=float, default=900.0, help="seconds, then extrapolated")
+    parser.add_argument("--export-count", type=int, default=10_000, help="stored submissions the export reads")
+    parser.add_argument("--digest-sizes", default="10,100,1000", help="submissions in the digest's hour")
+    parser.add_argument("--digest-samples", type=int, default=3, help="sends per digest size")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-package", action="store_true")
     parser.add_argument("--skip-cpu", action="store_true")
@@ -145,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-load", action="store_true", help="both load runs")
     parser.add_argument("--skip-load-kill", action="store_true", help="the load run with the worker killed")
     parser.add_argument("--skip-idempotency", action="store_true")
+    parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--skip-digest", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     # moto's server logs every request at INFO.
@@ -196,6 +202,22 @@ def main(argv: list[str] | None = None) -> int:
                 results,
                 lambda: idempotency(args.idempotency_sizes, args.idempotency_samples, args.idempotency_budget),
             )
+        if not args.skip_export:
+            (workdir / "export").mkdir()
+
+            def export_run() -> dict[str, Any]:
+                with LocalAws() as aws:
+                    return export.measure(aws, args.export_count, workdir / "export", log)
+
+            results["export"] = _stage(f"export of {args.export_count:,} submissions", results, export_run)
+        if not args.skip_digest:
+            sizes = [int(size) for size in args.digest_sizes.split(",") if size.strip()]
+
+            def digest_run() -> dict[str, Any]:
+                with LocalAws() as aws:
+                    return digest.measure(aws, sizes, args.digest_samples, log)
+
+            results["digest"] = _stage("digest cost per period", results, digest_run)
     if results.get("cold") and results["cpu"].get("captcha_off"):
         results["cost"] = cost.estimate(results["cold"], results["cpu"]["captcha_off"])
     results["machine"]["loadavg_at_end"] = list(os.getloadavg())

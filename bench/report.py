@@ -29,6 +29,16 @@ NOTES = (
     "the queue's wait. After a SIGKILL the batch the worker held comes back only after the queue's visibility "
     "timeout; a claim it left is then older than the 5-minute lease, and one left `handed-over` (SES had the "
     "email) is never sent again: it stays unconfirmed, and is logged.",
+    "- Export: `python -m letterbox --local export` in a process of its own, as an organizer runs it, against "
+    "moto on loopback (served by the bench's process, on the same 2 cores); wall time from spawn to exit, "
+    "imports included; S3 requests from moto's request log. Baseline: plain boto3 in a process of its own, one "
+    "listing then a GET per object with the same 8 threads, run before and after the exports (mean): the ratio "
+    "says what the command adds to the reads themselves. Against S3 the pace is set by its latency, not moto's.",
+    "- Digest: DigestSender.send as the notify function builds it (runtime.digest_sender()), in a process of "
+    "its own against moto (S3 and SES), sends not paced; CPU of that process (its reader threads included). "
+    "A period costs a fixed part (claim, confirm, one SES send, imports warm) plus a part per submission "
+    "(one GET, parse, render): per-submission CPU falls with N while the fixed part dominates; the marginal "
+    "cost between sizes is what shows growth.",
     "- Idempotency-Key: requests counted on the API's S3 client; latency is against moto, which sorts every key "
     "of the bucket for each LIST page: a request count that grows with the day is what carries over to S3.",
 )
@@ -300,6 +310,72 @@ def _idempotency_rows(figures: Mapping[str, Any]) -> list[Row]:
     return rows
 
 
+def _export_rows(figures: Mapping[str, Any]) -> list[Row]:
+    runs, count = figures["runs"], figures["submissions"]
+    target = figures["target_submissions_per_second"]
+    before, after = runs["baseline_before"], runs["baseline_after"]
+    baseline = (
+        f"boto3 list + GET: {figures['baseline_wall_seconds']:.1f} s, "
+        f"{figures['baseline_submissions_per_second']:.0f}/s (before {before['wall_seconds']:.1f} s, after "
+        f"{after['wall_seconds']:.1f} s); peak RSS {before['peak_rss_mb']:.0f} MB; {_requests(before['s3_calls'])}"
+    )
+    rows: list[Row] = []
+    for fmt in ("csv", "ndjson"):
+        run = runs.get(fmt)
+        if not run:
+            continue
+        calls = _requests(run["s3_calls"])
+        rows.append(
+            (
+                f"Export of {count:,} stored submissions: `letterbox --local export --format {fmt}` "
+                f"(local AWS, {figures['days']} days of keys)",
+                f"{run['submissions_per_second']:.0f} submissions/s: {run['wall_seconds']:.1f} s wall, "
+                f"{run['cpu_seconds']:.1f} s CPU, peak RSS {run['peak_rss_mb']:.0f} MB; "
+                f"{run['s3_requests_per_submission']:.4f} S3 requests per submission ({calls})",
+                baseline,
+                f"{run['ratio_to_baseline']:.2f}× the baseline's time",
+                f"≥ {target:g} submissions/s",
+                _met(run["submissions_per_second"] >= target),
+            )
+        )
+    return rows
+
+
+def _requests(counts: Mapping[str, int]) -> str:
+    """Requests by operation, as bench/stored.py's RequestLog names them (GET, LIST, PUT)."""
+    return " + ".join(f"{count:,} {operation}" for operation, count in sorted(counts.items()))
+
+
+def _digest_rows(figures: Mapping[str, Any]) -> list[Row]:
+    sizes = sorted(figures["sizes"].items(), key=lambda item: int(item[0]))
+    labels = " / ".join(f"{int(size):,}" for size, _ in sizes)
+
+    def each(template: str) -> str:
+        return " / ".join(template.format(**entry) for _, entry in sizes)
+
+    calls = " / ".join(
+        _calls({f"s3.{op}": n for op, n in entry["s3_calls"].items()})
+        + f" + {sum(entry['ses_calls'].values())} SES send"
+        for _, entry in sizes
+    )
+    marginal = ", ".join(f"{span}: {us:.0f} µs" for span, us in figures["marginal_cpu_us_per_submission"].items())
+    ratio = figures["per_submission_cpu_ratio_largest_to_smallest"]
+    smallest = sizes[0][1]
+    return [
+        (
+            f"Digest cost per period: one DigestSender.send, an hour of {labels} submissions "
+            f"(S3 and SES on the local AWS), median of {figures['samples']}",
+            f"per period {each('{cpu_ms:.0f}')} ms CPU, {each('{wall_ms:.0f}')} ms wall; per submission "
+            f"{each('{cpu_us_per_submission:.0f}')} µs CPU; marginal CPU per submission {marginal}; "
+            f"requests: {calls}",
+            f"{smallest['cpu_us_per_submission']:.0f} µs CPU per submission at {int(sizes[0][0]):,}",
+            f"{ratio:.2f}× per submission, largest ÷ smallest",
+            f"≤ {figures['target_ratio']:g}× (linear in N, not worse)",
+            _met(ratio <= figures["target_ratio"]),
+        )
+    ]
+
+
 def render_table(results: Mapping[str, Any]) -> str:
     cold, cpu = results.get("cold"), results.get("cpu", {})
     rows: list[Row] = []
@@ -327,6 +403,10 @@ def render_table(results: Mapping[str, Any]) -> str:
             rows.append(_load_row(results[name]))
     if results.get("idempotency"):
         rows += _idempotency_rows(results["idempotency"])
+    if results.get("export"):
+        rows += _export_rows(results["export"])
+    if results.get("digest"):
+        rows += _digest_rows(results["digest"])
     pkg = results.get("package")
     if pkg:
         largest = ", ".join(
