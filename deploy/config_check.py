@@ -49,4 +49,6 @@ def stage_choices(project_dir: Path, stage: str, variables: Mapping[str, str]) -
             "LETTERBOX_CONFIG is for local runs: a deployed stage reads the letterbox.toml it ships, edit that one"
         )
     env = {**variables, "LETTERBOX_STAGE": stage}
-    return FormChoices.from_env(env, config=project_config(project_dir), form_names=form_names(project_dir))
+    return FormChoices.from_env(
+        env, config=project_config(project_dir), form_names=form_names(project_dir), schemas_dir=project_dir / "schemas"
+    )

@@ -109,8 +109,9 @@ class LocalStack:
     def local_env(self) -> dict[str, str]:
         """What makes the API and worker the local stack's: the local marker, its demo site, the config file."""
         env = {"LETTERBOX_LOCAL": "1", "LETTERBOX_LOCAL_ORIGINS": " ".join(self.demo_origins)}
-        if named := os.environ.get("LETTERBOX_CONFIG", "").strip():
-            env["LETTERBOX_CONFIG"] = str(Path(named).resolve())  # the processes run in ROOT, not here
+        for variable in ("LETTERBOX_CONFIG", "LETTERBOX_SCHEMAS"):
+            if named := os.environ.get(variable, "").strip():
+                env[variable] = str(Path(named).resolve())  # the processes run in ROOT, not here
         return env
 
     def app_env(self) -> dict[str, str]:

@@ -10,15 +10,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.aws_errors import StorageError
 from chalicelib.core.config_keys import ConfigError
-from letterbox import commands_act, commands_read
+from chalicelib.core.sealing import BadIdentity
+from letterbox import commands_act, commands_read, keygen
 from letterbox.erase import EraseFailed
+from letterbox.reading import Undecryptable
 from letterbox.resend import ResendRefused
 from letterbox.run import Where, where_options
 from letterbox.target import TargetError
 
 FAILED = 1
 # What a failure says: the kind and AWS's code, never a message that could quote a key or a value.
-EXPECTED = (TargetError, ResendRefused, ConfigError, StorageError, EraseFailed)
+EXPECTED = (TargetError, ResendRefused, ConfigError, StorageError, EraseFailed, BadIdentity, Undecryptable)
 
 
 class LetterboxGroup(click.Group):
@@ -79,6 +81,7 @@ for command in (
     commands_read.stats_command,
     commands_act.dead_letters_command,
     commands_act.resend_command,
+    keygen.keygen_command,
 ):
     cli.add_command(command)
 

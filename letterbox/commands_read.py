@@ -49,6 +49,34 @@ def forms_to_read(run: Run, form: str | None) -> list[str]:
 def warn_unreadable(run: Run, reader: RecordReader) -> None:
     for key in reader.unreadable:
         run.out.note(f"skipped {key}: not a submission letterbox can read")
+    if reader.sealed:
+        run.out.note(
+            f"{len(reader.sealed)} submission(s) are encrypted: only their clear fields are shown;"
+            " add --identity FILE (your age key) to read them"
+        )
+
+
+def identity_option(command: F) -> F:
+    return click.option(
+        "--identity",
+        "identity_files",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="An age identity file (from letterbox keygen or age-keygen) that opens encrypted forms; repeatable.",
+    )(command)
+
+
+def identities(files: tuple[Path, ...]) -> list[Any]:
+    """The identities in every file given; none given, none loaded (and pyrage not imported)."""
+    if not files:
+        return []
+    from chalicelib.core.sealing import read_identities
+
+    return [identity for path in files for identity in read_identities(path)]
+
+
+def reader_for(run: Run, identity_files: tuple[Path, ...]) -> RecordReader:
+    return RecordReader(run.target.s3, run.target.bucket, identities=identities(identity_files))
 
 
 @click.command(
@@ -117,12 +145,14 @@ Examples:
   letterbox --stage prod show 01KAX3Z8W6V1R2F7D9QH0M4N5P --lang ru""",
 )
 @click.argument("submission", metavar="ID", callback=submission_id)
+@identity_option
 @where_options
 @click.pass_context
-def show_command(ctx: click.Context, /, submission: str, **where: Any) -> None:
+def show_command(ctx: click.Context, /, submission: str, identity_files: tuple[Path, ...], **where: Any) -> None:
     """Every field of one submission with its label, in the form's language, and its attachments."""
     run = run_from(ctx, **where)
-    record = find_record(run, submission)
+    reader = reader_for(run, identity_files)
+    record = find(run, submission, reader).record
     form, lang = run.form(record.form), run.lang(record.form)
     shown = fields.fields(record, form, lang)
     files = [(a.name, a.content_type, size_text(a.size)) for a in record.attachments]
@@ -134,10 +164,14 @@ def show_command(ctx: click.Context, /, submission: str, **where: Any) -> None:
                 "received": record.received_at,
                 "fields": [{"name": f.name, "label": f.label, "value": f.value} for f in shown],
                 "attachments": [a.to_dict() for a in record.attachments],
+                "encrypted": record.is_encrypted,
             }
         )
+        warn_unreadable(run, reader)
         return
     run.out.line(f"{form.title(lang)} ({record.form}) {record.id}, received {record.received_at}")
+    if record.is_encrypted:
+        run.out.line("The content is encrypted: only the clear fields are shown (add --identity FILE to read it).")
     if run.out.terminal:
         run.out.table(["field", "value"], [[f.label, f.value] for f in shown])
         if files:
@@ -149,8 +183,9 @@ def show_command(ctx: click.Context, /, submission: str, **where: Any) -> None:
         run.out.line(f"file: {name} ({content_type}, {size})")
 
 
-def find(run: Run, submission: str) -> Found:
-    found = RecordReader(run.target.s3, run.target.bucket).find(submission, known_form_names())
+def find(run: Run, submission: str, reader: RecordReader | None = None) -> Found:
+    reader = reader or RecordReader(run.target.s3, run.target.bucket)
+    found = reader.find(submission, known_form_names())
     if found is None:
         raise click.ClickException(f"no submission {submission} in {run.target.label}")
     return found
@@ -199,6 +234,7 @@ into the same place rewrites the file and downloads only the attachments not the
     help="Also save attachments, as DIR/{id}/{name}.",
 )
 @click.option("--names", is_flag=True, help="CSV header with field names (kind, city) instead of labels.")
+@identity_option
 @where_options
 @click.pass_context
 def export_command(
@@ -212,6 +248,7 @@ def export_command(
     out: Path | None,
     files_dir: Path | None,
     names: bool,
+    identity_files: tuple[Path, ...],
     **where: Any,
 ) -> None:
     """One row per submission, oldest first: id, form, received, then each field of the form in its order."""
@@ -221,7 +258,7 @@ def export_command(
     chosen = forms_to_read(run, form)
     definitions = [run.form(name) for name in chosen]
     columns = fields.export_columns(definitions, {name: run.lang(name) for name in chosen})
-    reader = RecordReader(run.target.s3, run.target.bucket)
+    reader = reader_for(run, identity_files)
     found = catalog.entries(run.target.s3, run.target.bucket, chosen, Span(since, until), newest_first=False)
     with meter(run.out) as progress, Attachments(run, files_dir, progress) as attachments, opened(out) as stream:
         progress.items(None, "submissions")
@@ -344,16 +381,23 @@ Examples:
 )
 @form_option("Only this form.")
 @span_options
+@identity_option
 @where_options
 @click.pass_context
 def stats_command(
-    ctx: click.Context, /, form: str | None, since: date | None, until: date | None, **where: Any
+    ctx: click.Context,
+    /,
+    form: str | None,
+    since: date | None,
+    until: date | None,
+    identity_files: tuple[Path, ...],
+    **where: Any,
 ) -> None:
     """How many submissions per form and per day, and how many per choice (kind, country, language...)."""
     run = run_from(ctx, **where)
     chosen = forms_to_read(run, form)
     per_form = {name: FormStats(run.form(name), run.lang(name)) for name in chosen}
-    reader = RecordReader(run.target.s3, run.target.bucket)
+    reader = reader_for(run, identity_files)
     found = catalog.entries(run.target.s3, run.target.bucket, chosen, Span(since, until), newest_first=False)
     with meter(run.out) as progress:
         progress.items(None, "submissions")

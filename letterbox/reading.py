@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import ids
 from chalicelib.core.record import NotARecord, SubmissionRecord
@@ -22,6 +22,10 @@ THREADS = 8
 CHUNK = 256
 
 
+class Undecryptable(Exception):
+    """An encrypted submission none of the identities given opens: named by id, never quoted."""
+
+
 @dataclass(frozen=True)
 class Found:
     key: str
@@ -29,11 +33,13 @@ class Found:
 
 
 class RecordReader:
-    def __init__(self, s3: S3Client, bucket: str, threads: int = THREADS) -> None:
+    def __init__(self, s3: S3Client, bucket: str, threads: int = THREADS, identities: Sequence[Any] = ()) -> None:
         self._s3 = s3
         self._bucket = bucket
         self._threads = threads
+        self._identities = identities  # age identities (letterbox --identity): encrypted records are opened
         self.unreadable: list[str] = []  # keys of objects that are not records: named, never quoted
+        self.sealed: list[str] = []  # ids of encrypted records left as they are (no identity given)
 
     def read_many(self, entries: Iterable[Entry]) -> Iterator[tuple[Entry, SubmissionRecord]]:
         """The records, in the entries' order; objects gone or unreadable are skipped (and counted)."""
@@ -61,10 +67,24 @@ class RecordReader:
 
     def _parse(self, key: str, raw: bytes) -> SubmissionRecord | None:
         try:
-            return SubmissionRecord.from_json(raw)
+            record = SubmissionRecord.from_json(raw)
         except NotARecord:
             self.unreadable.append(key)
             return None
+        return self._opened(record) if record.is_encrypted else record
+
+    def _opened(self, record: SubmissionRecord) -> SubmissionRecord:
+        """With identities, the record as submitted; without, as stored (its clear fields only)."""
+        if not self._identities:
+            self.sealed.append(record.id)
+            return record
+        from chalicelib.core import sealing  # pyrage: only for encrypted records
+
+        try:
+            data = sealing.open_sealed(sealing.from_text(record.encrypted or ""), self._identities)
+        except sealing.CannotOpen as error:
+            raise Undecryptable(f"cannot decrypt submission {record.id}: {error}") from None
+        return replace(record, data=data, encrypted=None)
 
 
 def normalised_id(text: str) -> str | None:

@@ -56,3 +56,52 @@ def test_the_api_side_builds_its_validators_when_it_starts_serving() -> None:
     modules = loaded_after("import app\nfrom chalicelib import runtime\nruntime.submission_service()")
 
     assert "jsonschema" in modules
+
+
+PLAIN_RECORD = (
+    "from chalicelib.core.record import SubmissionRecord\n"
+    "record = SubmissionRecord(id='01KAX3Z8W6V1R2F7D9QH0M4N5P', form='action-report', schema_version='x',"
+    " received_at='2026-11-14T18:03:12.345Z', data={'city': 'Berlin'})\n"
+)
+
+
+# The API's store, standing in for S3: the probe stores a plain form's submission as the API does.
+STORING = (
+    "from datetime import UTC, datetime\n"
+    "class Store:\n"
+    "    def put(self, record): self.record = record\n"
+    "store = Store()\n"
+    "service = runtime.submission_service()\n"
+    "service._store = store\n"
+    "form = runtime.forms().get('action-report')\n"
+    "assert service._store_record(form, record.id, datetime.now(UTC), dict(record.data), [])\n"
+    "assert not store.record.is_encrypted\n"
+)
+
+
+def test_a_form_that_does_not_encrypt_never_loads_pyrage() -> None:
+    modules = loaded_after(
+        "import app\nfrom chalicelib import runtime\nruntime.api()\nruntime.notifier()\n"
+        f"{PLAIN_RECORD}{STORING}"
+        "from chalicelib.notify.rendering import render_notification\n"
+        "from chalicelib.notify.s3_events import StoredObject\n"
+        "options = runtime.settings().options_for('action-report')\n"
+        "render_notification(store.record, StoredObject('b', 'k'), form, options,"
+        " 'letterbox@example.org', ['o@example.org'])"
+    )
+
+    assert "chalicelib.notify.rendering" in modules
+    assert "chalicelib.intake.submissions" in modules
+    assert "pyrage" not in modules
+
+
+def test_a_form_that_encrypts_loads_pyrage_when_it_seals() -> None:
+    recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    modules = loaded_after(
+        f"{PLAIN_RECORD}"
+        "from chalicelib.core.form_choices import FormOptions\n"
+        "from chalicelib.core.sealing import sealed_record\n"
+        f"assert sealed_record(record, FormOptions(encrypt_to=({recipient!r},))).is_encrypted"
+    )
+
+    assert "pyrage" in modules

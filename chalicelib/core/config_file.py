@@ -53,6 +53,8 @@ class ConfigFile:
     values: Mapping[str, Any] = field(default_factory=dict)
     forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     stages: Mapping[str, StageTables] = field(default_factory=dict)
+    # Where each key is written: checks made later, against the forms' schemas, still name the line.
+    locator: Locator | None = field(default=None, compare=False, repr=False)
 
     def lookup(self, stage: str, form: str | None = None) -> dict[str, Any]:
         """The keys set for `form` in `stage` (None: a form the file does not name), most specific first."""
@@ -74,6 +76,22 @@ class ConfigFile:
         for layer in layers:  # least specific first, so the most specific one wins
             found.update(layer)
         return found
+
+    def source(self, stage: str, form: str, key: str) -> tuple[str, ...]:
+        """The path of the table whose `key` applies to `form` in `stage` (the most specific that sets it)."""
+        tables = self.stages.get(stage, StageTables())
+        layers: list[tuple[tuple[str, ...], Mapping[str, Any]]] = [
+            (("stages", stage, "forms", form), tables.forms.get(form, {})),
+            (("stages", stage), tables.values),
+            (("forms", form), self.forms.get(form, {})),
+        ]
+        return next(((*path, key) for path, layer in layers if key in layer), (key,))
+
+    def problem(self, path: tuple[str, ...], message: str, index: int | None = None) -> str:
+        """A mistake found after parsing, said as parse says its own: file, line, key, what is wrong."""
+        problems = _Problems(self.name, self.locator or Locator(""))
+        problems.add(path, message, index)
+        return problems.found[0][1]
 
     def named_forms(self, stage: str) -> frozenset[str]:
         """Forms with a table of their own, for every stage or for this one."""
@@ -125,7 +143,7 @@ def parse(text: str, name: str = DEFAULT_NAME, forms: Collection[str] | None = N
         stage_values = _values(table, path, {"forms"}, problems, known)
         stages[stage] = StageTables(stage_values, _forms(table.get("forms"), (*path, "forms"), problems, known))
     problems.raise_any()
-    return ConfigFile(name, values, form_tables, stages)
+    return ConfigFile(name, values, form_tables, stages, problems.locator)
 
 
 def _values(

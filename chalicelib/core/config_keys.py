@@ -72,6 +72,21 @@ def _field_name(value: object) -> str:
     return value
 
 
+# Long keys are shown by their start only: enough to find the line, too little to copy a wrong key around.
+SHOWN_KEY_CHARS = 12
+
+
+def _age_recipient(value: object) -> str:
+    """An age X25519 recipient ("age1..."), as age-keygen prints it; pyrage is imported only when one is set."""
+    if isinstance(value, str) and value.startswith("age1") and not value.startswith("age1pq"):
+        from chalicelib.core.sealing import is_recipient
+
+        if is_recipient(value):
+            return value
+    start = f"{value[:SHOWN_KEY_CHARS]}\u2026" if isinstance(value, str) and len(value) > SHOWN_KEY_CHARS else value
+    raise Invalid(f"{shown(start)} is not an age recipient (the age1\u2026 key that age-keygen prints)")
+
+
 def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"must be true or false, not {shown(value)}")
@@ -134,7 +149,7 @@ class Key:
     env_value: Callable[[str], object] = str
 
 
-# The keys of every table; the next ones (notify, encrypt_to, clear_fields) are one row each.
+# The keys of every table; the next ones are one row each.
 KEYS: Mapping[str, Key] = {
     "origins": Key("origins", _list_of(_origin, '["https://campaign.example"]'), "LETTERBOX_ORIGINS", _words),
     "organizers": Key("organizers", _list_of(_email, '["anna@campaign.example"]'), "LETTERBOX_ORGANIZERS", _words),
@@ -142,6 +157,9 @@ KEYS: Mapping[str, Key] = {
     "metadata_only": Key("metadata_only", _boolean, "LETTERBOX_METADATA_ONLY", _switch),
     "safe_fields": Key("safe_fields", _list_of(_field_name, '["kind", "date"]')),
     "captcha": Key("captcha", _one_of(CAPTCHAS, "a captcha letterbox knows"), "LETTERBOX_CAPTCHA", _captcha_word),
+    # No variable overrides these two: who can read a form is decided in the file, where the deploy checks it.
+    "encrypt_to": Key("encrypt_to", _list_of(_age_recipient, '["age1..."]')),
+    "clear_fields": Key("clear_fields", _list_of(_field_name, '["country"]')),
 }
 
 

@@ -31,6 +31,7 @@ from chalicelib.core import config_file
 from chalicelib.core import forms as form_files
 from chalicelib.core.config_file import ConfigFile
 from chalicelib.core.config_keys import CAPTCHAS, KEYS, ConfigError, Invalid
+from chalicelib.core.encryption_config import check_encryption
 from chalicelib.core.env_reader import EnvReader, is_local
 
 # Next to app.py: the repository's root locally, the package's root in Lambda (vendor/letterbox.toml).
@@ -50,6 +51,13 @@ class FormOptions:
     safe_fields: tuple[str, ...] | None = None
     # "off" lets a form work without JavaScript, where no captcha can run.
     captcha: str = CAPTCHAS[0]
+    # age X25519 recipients: when set, the bucket and the email hold only ciphertext, but clear_fields.
+    encrypt_to: tuple[str, ...] = ()
+    clear_fields: tuple[str, ...] = ()
+
+    @property
+    def encrypts(self) -> bool:
+        return bool(self.encrypt_to)
 
     def allows_origin(self, origin: str | None) -> bool:
         return origin is not None and origin.lower() in self.origins
@@ -102,12 +110,16 @@ class FormChoices:
         *,
         config: ConfigFile | None = None,
         form_names: Collection[str] | None = None,
+        schemas_dir: Path | None = None,
     ) -> FormChoices:
-        """The file (LETTERBOX_CONFIG, or letterbox.toml next to app.py) under the environment's overrides."""
+        """The file (LETTERBOX_CONFIG, or letterbox.toml next to app.py) under the environment's overrides.
+
+        `schemas_dir` holds the forms' schemas, against which encrypted forms are checked.
+        """
         reader = EnvReader(env)
         stage = reader.text("LETTERBOX_STAGE", "dev")
         if config is None:
-            config = read_config(env, known_form_names() if form_names is None else form_names)
+            config = read_config(env, known_form_names(env) if form_names is None else form_names)
         overrides = _env_overrides(reader)
         legacy = _legacy_form_options(reader, "LETTERBOX_FORM_OPTIONS")
         local_origins = _local_origins(reader)
@@ -121,12 +133,15 @@ class FormChoices:
 
         named = sorted(config.named_forms(stage) | set(legacy))
         variables = tuple(KEYS[key].env for key in overrides)
-        return cls(stage, resolve(None), {form: resolve(form) for form in named}, config.name, variables)
+        choices = cls(stage, resolve(None), {form: resolve(form) for form in named}, config.name, variables)
+        names = known_form_names(env) if form_names is None else form_names
+        check_encryption(choices, config, names, schemas_dir or form_files.schemas_dir(env))
+        return choices
 
 
-def known_form_names() -> frozenset[str]:
+def known_form_names(env: Mapping[str, str] | None = None) -> frozenset[str]:
     """The forms that exist: one schema file each (read at call time, so a test may point elsewhere)."""
-    return frozenset(path.stem for path in form_files.SCHEMAS_DIR.glob("*.json"))
+    return frozenset(path.stem for path in form_files.schemas_dir(env).glob("*.json"))
 
 
 def read_config(env: Mapping[str, str], form_names: Collection[str]) -> ConfigFile:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from chalicelib.core.config_keys import ConfigError
+from chalicelib.core.env_reader import is_local
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -17,6 +21,19 @@ if TYPE_CHECKING:
 # Next to chalicelib/ both in the repository and in the deployment package.
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 FORM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# The local stack's tests serve forms of their own from here (never a deployed stage).
+SCHEMAS_ENV = "LETTERBOX_SCHEMAS"
+
+
+def schemas_dir(env: Mapping[str, str] | None = None) -> Path:
+    """schemas/ next to chalicelib/; on the local stack only, the folder LETTERBOX_SCHEMAS names."""
+    env = os.environ if env is None else env
+    named = env.get(SCHEMAS_ENV, "").strip()
+    if not named:
+        return SCHEMAS_DIR
+    if not is_local(env):
+        raise ConfigError(f"{SCHEMAS_ENV} is for the local stack only (with LETTERBOX_LOCAL=1)")
+    return Path(named)
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,7 @@ class FormRegistry:
         form's validator is built when first used.
         """
         forms = {}
-        for path in sorted((directory or SCHEMAS_DIR).glob("*.json")):
+        for path in sorted((directory or schemas_dir()).glob("*.json")):
             form = load_form(path)
             forms[form.name] = form
         registry = cls(forms)

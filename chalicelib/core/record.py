@@ -4,6 +4,9 @@ Version 2, written now (compact UTF-8 JSON; "attachments" always present, maybe 
   {"version": 2, "id": "01K…", "form": "letter-copy", "schema_version": "3f2a…",
    "received_at": "2026-11-14T18:03:12.345Z", "data": {…},
    "attachments": [{"key": "attachments/01K…/1", "name": "скан.pdf", "type": "application/pdf", "size": 482113}]}
+Version 3, an encrypted form's (chalicelib/core/sealing.py): "data" holds only the form's clear
+fields, and "encrypted" the base64 of the age ciphertext of the JSON of everything submitted.
+Older readers refuse it by its version, rather than take the clear fields for the whole.
 Version 1, read only: no "version" key, "attachments" absent when there were no files, and
 attachment keys end in a slug of the file's name (attachments/01K…/1-skan.pdf).
 
@@ -19,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 RECORD_VERSION = 2
-READABLE_VERSIONS = frozenset({1, 2})
+ENCRYPTED_VERSION = 3
+READABLE_VERSIONS = frozenset({1, 2, 3})
 _TEXT_FIELDS = ("id", "form", "schema_version", "received_at")
 
 
@@ -57,11 +61,17 @@ class SubmissionRecord:
     received_at: str
     data: Mapping[str, Any]
     attachments: tuple[StoredAttachment, ...] = ()
+    # base64 of the age ciphertext of the whole submitted data; None for a form that does not encrypt.
+    encrypted: str | None = None
+
+    @property
+    def is_encrypted(self) -> bool:
+        return self.encrypted is not None
 
     def to_json(self) -> bytes:
         """The record as the current version writes it, whatever version it was read from."""
-        record = {
-            "version": RECORD_VERSION,
+        record: dict[str, Any] = {
+            "version": ENCRYPTED_VERSION if self.encrypted is not None else RECORD_VERSION,
             "id": self.id,
             "form": self.form,
             "schema_version": self.schema_version,
@@ -69,6 +79,8 @@ class SubmissionRecord:
             "data": dict(self.data),
             "attachments": [attachment.to_dict() for attachment in self.attachments],
         }
+        if self.encrypted is not None:
+            record["encrypted"] = self.encrypted
         return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
@@ -92,6 +104,7 @@ class SubmissionRecord:
             received_at=received_at,
             data=data,
             attachments=_attachments(record, version),
+            encrypted=_encrypted(record, version),
         )
 
 
@@ -101,6 +114,15 @@ def _version(record: Mapping[str, Any]) -> int:
     if not isinstance(version, int) or isinstance(version, bool) or version not in READABLE_VERSIONS:
         raise NotARecord("unknown record version")
     return version
+
+
+def _encrypted(record: Mapping[str, Any], version: int) -> str | None:
+    if version != ENCRYPTED_VERSION:
+        return None
+    value = record.get("encrypted")
+    if not isinstance(value, str) or not value:
+        raise NotARecord("field 'encrypted' is missing or not text")
+    return value
 
 
 def _attachments(record: Mapping[str, Any], version: int) -> tuple[StoredAttachment, ...]:

@@ -56,7 +56,7 @@ class DigestChoices:
         reader = EnvReader(env)
         stage = reader.text("LETTERBOX_STAGE", "dev")
         if config is None:
-            config = read_config(env, known_form_names() if form_names is None else form_names)
+            config = read_config(env, known_form_names(env) if form_names is None else form_names)
         overrides = _digest_overrides(reader)
 
         def resolve(form: str | None) -> DigestChoice:
@@ -146,7 +146,7 @@ class Settings:
         env = os.environ if env is None else env
         reader = EnvReader(env)
         if config is None:  # read once, for the forms' options and their digests
-            config = read_config(env, known_form_names() if form_names is None else form_names)
+            config = read_config(env, known_form_names(env) if form_names is None else form_names)
         settings = cls(
             stage=reader.text("LETTERBOX_STAGE", "dev"),
             bucket=reader.required("LETTERBOX_BUCKET"),

@@ -3,6 +3,7 @@
 Problem
  ├── FormNotFound          404
  ├── NoUploads             404  the form has no attachments field
+ ├── EncryptedNoFiles      422  the form encrypts: files would reach S3 in the clear
  ├── OriginNotAllowed      403
  ├── BodyTooLarge          413
  ├── UnsupportedMediaType  415
@@ -81,6 +82,13 @@ class NoUploads(Problem):
 
     def __init__(self) -> None:
         super().__init__("no_uploads_detail")
+
+
+class EncryptedNoFiles(Problem):
+    status, kind, title_key = 422, "encrypted-form-takes-no-files", "encrypted_no_files_title"
+
+    def __init__(self, lang: str) -> None:
+        super().__init__("encrypted_no_files_detail", [FieldError("/name", message("encrypted_no_files", lang))])
 
 
 class OriginNotAllowed(Problem):

@@ -15,6 +15,7 @@ from chalicelib.core.aws_errors import AlreadyExists, StorageUnavailable
 from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import StoredAttachment, SubmissionRecord
+from chalicelib.core.sealing import sealed_record
 from chalicelib.core.settings import Settings
 from chalicelib.core.storage import SubmissionStore
 from chalicelib.intake import problems
@@ -205,6 +206,7 @@ class SubmissionService:
                 data=data,
                 attachments=tuple(kept),
             )
+            record = sealed_record(record, self._settings.options_for(form.name))
             self._store.put(record)
         except AlreadyExists:
             # A retry with the same Idempotency-Key: the first write stands, and its copies are the same keys.

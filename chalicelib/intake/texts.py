@@ -145,6 +145,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no form with this name.",
         "ru": "Формы с таким названием нет.",
     },
+    "encrypted_no_files_title": {"en": "This form takes no files", "ru": "Эта форма не принимает файлы"},
+    "encrypted_no_files_detail": {
+        "en": "This form is encrypted, and encrypted forms do not accept files yet. Send the text only.",
+        "ru": "Эта форма зашифрована, а зашифрованные формы пока не принимают файлы. Отправьте только текст.",
+    },
+    "encrypted_no_files": {
+        "en": "Files cannot be sent with this form yet: it is encrypted.",
+        "ru": "С этой формой пока нельзя отправить файлы: она зашифрована.",
+    },
     "no_uploads_title": {"en": "This form takes no files", "ru": "Эта форма не принимает файлы"},
     "no_uploads_detail": {
         "en": "Files can only be attached to forms that have a files field.",

@@ -34,7 +34,10 @@ class UploadService:
         self._clock = clock
 
     def create(self, request: SubmitRequest, lang: str) -> dict[str, Any]:
-        form, _ = admit(self._forms, self._settings, request, (JSON_TYPE,), MAX_UPLOAD_REQUEST_BYTES)
+        form, options = admit(self._forms, self._settings, request, (JSON_TYPE,), MAX_UPLOAD_REQUEST_BYTES)
+        if options.encrypts:
+            # A file would sit in S3 in the clear: refused before any grant (start refuses file fields too).
+            raise problems.EncryptedNoFiles(lang)
         rules = rules_for(form)
         if rules is None:
             raise problems.NoUploads()

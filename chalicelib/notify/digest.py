@@ -281,6 +281,8 @@ def render_digest(content: DigestContent, sender: str, recipients: Sequence[str]
         count=count, title=form.title(lang), start=start, end=end, zone=choice.timezone
     )
     notice = texts["metadata_only"] if content.options.metadata_only else None
+    if content.options.encrypts or any(record.is_encrypted for record in content.records):
+        notice = texts["encrypted_digest"]
     full = _within_budget(entries)
     footer = [
         (texts["form"], f"{form.title(lang)} ({form.name})"),

@@ -38,6 +38,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "files_attached": "{count} file(s) attached to this email.",
         "files_linked": "The files are too large to attach ({size} MB in all). Download them within 7 days:",
         "files_kept": "{count} file(s) are stored with the submission.",
+        "new_encrypted": "New encrypted submission: {title} ({id})",
+        "encrypted": "This form is encrypted: only its clear fields are in this email. The rest is in the attached "
+        "file, which only the form's age keys open.",
+        "decrypt": "Decrypt the attached file with your key:",
+        "encrypted_digest": "This form is encrypted: only its clear fields are listed. To read a submission: "
+        "letterbox show ID --identity key.txt",
     },
     "ru": {
         "new": "Новая отправка: {title}",
@@ -55,6 +61,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "files_attached": "Файлов приложено к письму: {count}.",
         "files_linked": "Файлы слишком велики для письма ({size} МБ всего). Скачайте их в течение 7 дней:",
         "files_kept": "Файлов сохранено вместе с отправкой: {count}.",
+        "new_encrypted": "Новая зашифрованная отправка: {title} ({id})",
+        "encrypted": "Эта форма зашифрована: в письме только её открытые поля. Остальное в приложенном файле, "
+        "который открывают только ключи age этой формы.",
+        "decrypt": "Расшифруйте приложенный файл своим ключом:",
+        "encrypted_digest": "Эта форма зашифрована: в списке только открытые поля. Прочитать отправку: "
+        "letterbox show ID --identity key.txt",
     },
 }
 

@@ -71,7 +71,7 @@ def render_notification(
     recipients: Sequence[str],
     files: Files | None = None,
 ) -> EmailMessage:
-    files = files or Files()
+    files = _sealed_file(submission) if submission.is_encrypted else (files or Files())
     lang = options.lang if options.lang in TEXTS else "en"
     fields = _fields_to_show(submission, form, options)
     message = header_guard.CheckedMessage(POLICY)
@@ -99,6 +99,14 @@ def render_notification(
     # Raises UnsafeMessage: never sent. The mailer sends the very bytes checked.
     message.checked = header_guard.check(message, header_guard.blueprint(message))
     return message
+
+
+def _sealed_file(submission: SubmissionRecord) -> Files:
+    """The ciphertext as {id}.age: the exact bytes `age -d` opens (the record holds them as base64)."""
+    from chalicelib.core.sealing import from_text
+
+    ciphertext = from_text(submission.encrypted or "")
+    return Files(attached=[FileContent(f"{submission.id}.age", "application/octet-stream", ciphertext)])
 
 
 def _file_rows(files: Files, lang: str) -> list[tuple[str, str]]:
@@ -136,6 +144,9 @@ def _subject(submission: SubmissionRecord, form: FormDefinition, options: FormOp
     template = form.text("subject", lang)
     placeholders = PLACEHOLDER.findall(template)
     usable = set(submission.data) if not options.metadata_only else _safe_fields(form, options) & set(submission.data)
+    if submission.is_encrypted and not set(placeholders) <= set(submission.data):
+        # An encrypted record's data is its clear fields: a subject naming any other says nothing of it.
+        return _clean(TEXTS[lang]["new_encrypted"].format(title=form.title(lang), id=submission.id), SUBJECT_LIMIT)
     if not template or not set(placeholders) <= usable:
         return _clean(TEXTS[lang]["new"].format(title=form.title(lang)), SUBJECT_LIMIT)
 
@@ -202,11 +213,15 @@ def _body(
     texts = TEXTS[lang]
     rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
     command = f"aws s3 cp s3://{source.bucket}/{source.key} -"
+    notice = texts["metadata_only"] if options.metadata_only else None
+    read_rest = (texts["read_rest"], command) if options.metadata_only else None
+    if submission.is_encrypted:
+        notice, read_rest = texts["encrypted"], (texts["decrypt"], f"age -d -i key.txt {submission.id}.age")
     return Body(
         intro=texts["intro"].format(title=form.title(lang)),
-        notice=texts["metadata_only"] if options.metadata_only else None,
+        notice=notice,
         rows=rows + _file_rows(files, lang),
-        read_rest=(texts["read_rest"], command) if options.metadata_only else None,
+        read_rest=read_rest,
         reply_hint=texts["reply"] if has_reply_to else None,
         footer=[
             (texts["id"], submission.id),

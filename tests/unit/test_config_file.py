@@ -148,7 +148,16 @@ def test_dotted_keys_and_inline_tables_are_the_same_tables() -> None:
 def test_every_key_fills_a_field_of_form_options() -> None:
     fields = {f.name for f in dataclasses.fields(FormOptions)}
     assert {key.attribute for key in KEYS.values()} <= fields
-    assert set(KEYS) == {"origins", "organizers", "email_lang", "metadata_only", "safe_fields", "captcha"}
+    assert set(KEYS) == {
+        "origins",
+        "organizers",
+        "email_lang",
+        "metadata_only",
+        "safe_fields",
+        "captcha",
+        "encrypt_to",
+        "clear_fields",
+    }
 
 
 @pytest.mark.parametrize("captcha", CAPTCHAS)
@@ -203,7 +212,7 @@ def test_an_unknown_key_suggests_the_closest_known_one() -> None:
 def test_an_unknown_key_with_nothing_close_lists_the_known_ones() -> None:
     assert refusal("colour = 'red'").endswith(
         "colour: unknown key (known here: origins, organizers, email_lang, metadata_only, safe_fields, captcha, "
-        "forms, stages)"
+        "encrypt_to, clear_fields, forms, stages)"
     )
 
 
@@ -326,7 +335,7 @@ def test_lines_are_found_past_comments_multiline_values_and_quoted_keys() -> Non
 
     assert message.splitlines() == [
         "letterbox.toml line 3: notes: unknown key (known here: origins, organizers, email_lang, metadata_only, "
-        "safe_fields, captcha, forms, stages)",
+        "safe_fields, captcha, encrypt_to, clear_fields, forms, stages)",
         "letterbox.toml line 7: forms.letter-copy.origins[1]: 'campaign.example' is not an origin like "
         "https://campaign.example",
     ]
