@@ -14,7 +14,7 @@ from chalicelib.core.forms import FormDefinition
 from chalicelib.core.record import SubmissionRecord
 from chalicelib.core.sealing import new_identity, open_sealed
 from chalicelib.core.sealing import sealed_record as sealed
-from chalicelib.notify.digest import DigestContent, render_digest
+from chalicelib.notify.digest_email import DigestContent, render_digest
 from chalicelib.notify.rendering import render_notification
 from chalicelib.notify.s3_events import StoredObject
 
