@@ -278,6 +278,43 @@ def test_export_csv_is_utf8_with_a_bom_and_no_cell_is_a_formula(
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
+def spreadsheet_cells(path: Path, tmp_path: Path) -> list[list[str]]:
+    """The cells as LibreOffice Calc shows them after opening the CSV (UTF-8, formulas evaluated)."""
+    options = "44,34,76,1,,0,false,true,false,false,false,-1"  # comma, double quote, UTF-8, from line 1
+    out = tmp_path / "calc"
+    convert = ["--convert-to", f"csv:Text - txt - csv (StarCalc):{options}", "--outdir", str(out), str(path)]
+    done = subprocess.run(
+        ["soffice", "--headless", "--norestore", f"--infilter=CSV:{options}", *convert],
+        env={**os.environ, "HOME": str(tmp_path)},  # a profile of its own, not the user's
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    [shown] = out.glob("*.csv")
+    assert done.returncode == 0
+    return list(csv.reader(io.StringIO(shown.read_text(encoding="utf-8"), newline="")))
+
+
+def test_export_csv_opened_in_a_spreadsheet_shows_text_and_runs_no_formula(
+    local: Path, cli_stack: dict[str, str], tmp_path: Path
+) -> None:
+    store(cli_stack["BucketName"], DAY_ONE, {**REPORT, **FORMULAS})
+    out = tmp_path / "reports.csv"
+    assert letterbox("export", "--form", "action-report", "--out", str(out)).exit_code == 0
+    # The same values written raw: the reader does evaluate them, so the check below can fail.
+    raw = tmp_path / "raw.csv"
+    with raw.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(["=1+1", FORMULAS["city"]])
+    assert spreadsheet_cells(raw, tmp_path / "raw") == [["2", "click"]]
+
+    header, row = spreadsheet_cells(out, tmp_path / "export")
+    shown = dict(zip(header, row, strict=True))
+    assert shown["City"] == "'" + FORMULAS["city"]
+    assert shown["Country"] == "'+7 Россия"  # and Cyrillic reads as Cyrillic
+    assert shown["What happened"] == "'-2+3"
+    assert shown["Your name or group"] == "'@SUM(A1)"
+
+
 def test_every_start_a_spreadsheet_evaluates_is_neutralised() -> None:
     for value in ("=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"):
         assert tables.neutralised(value) == "'" + value
