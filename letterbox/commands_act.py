@@ -130,6 +130,16 @@ def announced_or_none(letter: queues.DeadLetter) -> list[queues.Announced | None
 
 def dead_letter_row(run: Run, letter: queues.DeadLetter, announced: queues.Announced | None) -> dict[str, Any]:
     since = letter.first_sent.strftime("%Y-%m-%d %H:%M UTC") if letter.first_sent else ""
+    if letter.digest is not None:
+        digest = letter.digest
+        return {
+            "message": letter.message_id,
+            "id": f"(digest {digest.period.name})",
+            "form": digest.form,
+            "receives": letter.receives,
+            "since": since,
+            "marker": resend.marker_state(run.target.s3, run.target.bucket, digest.marker_id),
+        }
     if announced is None:
         what = "(an S3 test event)" if letter.readable else "(not an S3 event)"
         return {

@@ -1,6 +1,7 @@
 """The notify queue and its dead-letter queue: looking without taking, moving back, announcing again.
 
-The messages are S3 event notifications: a bucket and a key, never a submission's content.
+The messages are S3 event notifications (a bucket and a key, never a submission's content) and
+the digest schedule's notes (a form and a period).
 Looking (peek) receives each message and at once makes it visible again (visibility 0), so the
 queue keeps it. Moving back (redrive) sends each to the notify queue, then deletes it from the
 dead-letter queue: a message may be there twice for a moment, never lost; the notified/ marker
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from chalicelib.core.storage import SUBMISSIONS_PREFIX, submission_id_from_key
+from chalicelib.notify.digest_due import DigestDue, digest_due_in
 from chalicelib.notify.s3_events import MalformedEvent, created_objects
 
 if TYPE_CHECKING:
@@ -41,6 +43,8 @@ class DeadLetter:
     first_sent: datetime | None
     announced: tuple[Announced, ...]
     readable: bool
+    # A digest's "due" note (the schedule's), rather than a bucket's announcement of a submission.
+    digest: DigestDue | None = None
 
 
 def peek(sqs: SQSClient, queue_url: str, limit: int = PEEK_LIMIT) -> list[DeadLetter]:
@@ -117,10 +121,13 @@ def _release(sqs: SQSClient, queue_url: str, messages: list[dict[str, Any]]) -> 
 def _dead_letter(message: dict[str, Any]) -> DeadLetter:
     attributes = message.get("Attributes", {})
     sent = attributes.get("SentTimestamp")
+    body = str(message["Body"])
+    digest: DigestDue | None = None
     try:
-        announced = tuple(_announced(stored.key) for stored in created_objects(str(message["Body"])))
+        digest = digest_due_in(body)
+        announced = () if digest else tuple(_announced(stored.key) for stored in created_objects(body))
         readable = True
-    except MalformedEvent:
+    except MalformedEvent:  # MalformedDigestDue too
         announced, readable = (), False
     return DeadLetter(
         message_id=str(message["MessageId"]),
@@ -128,6 +135,7 @@ def _dead_letter(message: dict[str, Any]) -> DeadLetter:
         first_sent=datetime.fromtimestamp(int(sent) / 1000, tz=UTC) if sent else None,
         announced=announced,
         readable=readable,
+        digest=digest,
     )
 
 

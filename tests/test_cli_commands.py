@@ -26,8 +26,10 @@ from click.testing import CliRunner, Result
 
 from chalicelib import runtime
 from chalicelib.core import ids, storage
+from chalicelib.core.digest_periods import Period
 from chalicelib.core.record import StoredAttachment, SubmissionRecord
 from chalicelib.core.storage import SubmissionStore, submission_key
+from chalicelib.notify.digest_due import DigestDue
 from devstack.infra import apply_template
 from devstack.worker import QueueWorker
 from letterbox import devstate, reading, tables
@@ -495,6 +497,16 @@ def test_dead_letters_are_shown_kept_and_redriven_into_exactly_one_email(
     assert as_json(letterbox("dead-letters", "--redrive", "--json"))["moved"] == 0
     run_until_idle(notify_worker)
     assert emails_for(aws_endpoint, record.id) == 1
+
+
+def test_a_digest_in_the_dead_letter_queue_is_shown_by_form_and_period(local: Path, cli_stack: dict[str, str]) -> None:
+    start = datetime(2026, 11, 14, 10, tzinfo=UTC)
+    due = DigestDue("action-report", Period(start, start + timedelta(hours=1)))
+    boto3.client("sqs").send_message(QueueUrl=cli_stack["DeadLetterQueueUrl"], MessageBody=due.to_json())
+
+    [letter] = as_json(letterbox("dead-letters", "--json"))["dead_letters"]
+
+    assert (letter["id"], letter["form"], letter["marker"]) == (f"(digest {due.period.name})", "action-report", "none")
 
 
 def test_resend_sends_one_more_email_and_refuses_while_a_send_is_under_way(
