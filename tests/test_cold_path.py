@@ -52,6 +52,18 @@ def test_the_api_function_never_loads_the_notify_package() -> None:
     assert not {name for name in modules if name.startswith("chalicelib.notify")}
 
 
+def test_without_a_digest_form_neither_function_loads_zoneinfo() -> None:
+    # zoneinfo (and the sysconfig it reads) cost each cold start a few ms; only digests need it.
+    notify = loaded_after(
+        "import app\napp.notify({'Records': []}, None)\nfrom chalicelib import runtime\nruntime.notifier()"
+    )
+    api = loaded_after("import app\nfrom chalicelib import runtime\nruntime.api()\nruntime.submission_service()")
+
+    assert "chalicelib.notify.notifier" in notify
+    assert "chalicelib.intake.api" in api
+    assert "zoneinfo" not in notify | api
+
+
 def test_the_api_side_builds_its_validators_when_it_starts_serving() -> None:
     modules = loaded_after("import app\nfrom chalicelib import runtime\nruntime.submission_service()")
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from chalicelib.core.digest_periods import NOTIFY_MODES
 
@@ -180,6 +179,9 @@ def _clock_time(value: object) -> str:
 
 def _time_zone(value: object) -> str:
     """An IANA time zone name the runtime knows (tzdata ships them to Lambda)."""
+    # Here, not at the top: zoneinfo and the sysconfig it reads cost every cold start a few ms.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
     if isinstance(value, str) and value.strip() == value and value:
         try:
             ZoneInfo(value)

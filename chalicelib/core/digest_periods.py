@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 NOTIFY_MODES = ("each", "hourly", "daily")
 # Longer than the API's 28 s timeout: a submission accepted just before the end is stored by then.
@@ -42,6 +45,8 @@ class DigestChoice:
 
     @property
     def zone(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo  # only where a digest is due: not on every cold start
+
         return ZoneInfo(self.timezone)
 
     @property
