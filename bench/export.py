@@ -13,9 +13,9 @@ AWS, that bucket and the stack's queues. Then, each in a fresh process, as an or
   csv       python -m letterbox --local export --form action-report --format csv --out FILE
   ndjson    the same, --format ndjson
 
-Each: wall time from spawn to exit, CPU and peak RSS of that process (os.wait4's rusage, the child's
-own), the S3 requests the local AWS logged for the bucket while it ran (RequestLog), and the rows
-written, checked against the count.
+Each: wall time from spawn to exit, CPU of that process (os.wait4's rusage), its peak RSS (VmHWM,
+written by the process itself at exit: see PEAK_WRAPPER), the S3 requests the local AWS logged for
+the bucket while it ran (RequestLog), and the rows written, checked against the count.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def measure(aws: Any, count: int, workdir: Path, log: Callable[[str], None] = pr
     runs: dict[str, Any] = {}
     requests = RequestLog(BUCKET)
     baseline_out = workdir / "baseline.bin"
-    baseline = [sys.executable, "-m", "bench.export", "--baseline", "--endpoint", aws.url]
+    baseline = as_module("bench.export", "--baseline", "--endpoint", aws.url)
     baseline += ["--bucket", BUCKET, "--prefix", prefix, "--out", str(baseline_out)]
     with requests.active():
         # The baseline brackets the exports: run before and after them, its mean is the ratio's base.
@@ -80,7 +80,7 @@ def measure(aws: Any, count: int, workdir: Path, log: Callable[[str], None] = pr
                 log(f"  export {name} (boto3 list + GET): {runs[name]['wall_seconds']:.1f} s")
                 continue
             out = workdir / f"export.{name}"
-            command = [sys.executable, "-m", "letterbox", "--local", "export", "--form", FORM]
+            command = as_module("letterbox", "--local", "export", "--form", FORM)
             runs[name] = _run([*command, "--format", name, "--out", str(out)], env, workdir, requests)
             runs[name]["rows"] = _rows(out, name)
             runs[name]["output_bytes"] = out.stat().st_size
@@ -101,8 +101,8 @@ def measure(aws: Any, count: int, workdir: Path, log: Callable[[str], None] = pr
             "fresh process: `python -m letterbox --local export --form action-report --format F --out FILE` "
             "(the stack found through LETTERBOX_DEV_STATE), and as baseline plain boto3 listing the form's "
             f"prefix then GETting every object with {THREADS} threads into a file; wall time from spawn to "
-            "exit; CPU and peak RSS from os.wait4's rusage of that process; S3 requests from the local AWS's "
-            "request log (werkzeug) while it ran"
+            "exit; CPU from os.wait4's rusage of that process, peak RSS its own VmHWM at exit; S3 requests "
+            "from the local AWS's request log (werkzeug) while it ran"
         ),
         "submissions": count,
         "days": EXPORT_DAYS,
@@ -114,10 +114,32 @@ def measure(aws: Any, count: int, workdir: Path, log: Callable[[str], None] = pr
     }
 
 
+# Runs a module as `python -m` does and, at exit, writes the process's own peak RSS (VmHWM, which exec
+# resets) to a file: wait4's ru_maxrss keeps the forking bench's size, hundreds of MB, across exec.
+PEAK_ENV = "LETTERBOX_BENCH_PEAK_FILE"
+PEAK_WRAPPER = (
+    "import atexit, os, runpy, sys\n"
+    "def peak():\n"
+    "    hwm = [line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')]\n"
+    f"    open(os.environ['{PEAK_ENV}'], 'w').write(hwm[0])\n"
+    "atexit.register(peak)\n"
+    "module = sys.argv.pop(1)\n"
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)\n"
+)
+
+
+def as_module(module: str, *arguments: str) -> list[str]:
+    """`python -m module arguments`, reporting its own peak RSS at exit."""
+    return [sys.executable, "-c", PEAK_WRAPPER, module, *arguments]
+
+
 def _run(command: Sequence[str], env: dict[str, str], workdir: Path, requests: RequestLog) -> dict[str, Any]:
     """One child to its end: wall seconds, its own CPU and peak RSS, and the S3 requests it made."""
     requests.reset()
     errors = workdir / "stderr.txt"
+    peak = workdir / "peak-rss-kb.txt"
+    peak.unlink(missing_ok=True)
+    env = {**env, PEAK_ENV: str(peak)}
     with errors.open("wb") as stderr:
         started = now()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -135,7 +157,7 @@ def _run(command: Sequence[str], env: dict[str, str], workdir: Path, requests: R
     return {
         "wall_seconds": wall,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: kilobytes
+        "peak_rss_mb": int(peak.read_text()) / 1024,  # VmHWM is in kB
         "s3_requests": requests.total,
         "s3_calls": dict(requests.counts),
         "stderr_tail": errors.read_text(errors="replace")[-300:].strip(),
