@@ -64,6 +64,16 @@ def thanks(form: str) -> Response:
     return runtime.api().thanks(_request(), form)
 
 
+@app.route("/forms/{form}/wall")
+def wall(form: str) -> Response:
+    return runtime.api().wall(_request(), form)
+
+
+@app.route("/forms/{form}/wall.atom")
+def wall_atom(form: str) -> Response:
+    return runtime.api().wall_atom(_request(), form)
+
+
 @app.on_sqs_message(queue=NOTIFY_QUEUE, batch_size=10, name="notify", maximum_concurrency=NOTIFY_CONCURRENCY)
 def notify(event: SQSEvent) -> None:
     runtime.handle_notify_batch(event.to_dict()["Records"])

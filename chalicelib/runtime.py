@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.intake.api import HttpApi
     from chalicelib.intake.submissions import SubmissionService
     from chalicelib.intake.uploads import UploadService
+    from chalicelib.intake.wall_api import WallReader
     from chalicelib.notify.batch import BatchSettler
     from chalicelib.notify.digest import DigestSender
     from chalicelib.notify.digest_schedule import DigestScheduler
@@ -101,7 +102,7 @@ def attachment_store() -> AttachmentStore:
 def api() -> HttpApi:
     from chalicelib.intake.api import HttpApi, Services
 
-    return HttpApi(Services(settings, forms, submission_service, upload_service))
+    return HttpApi(Services(settings, forms, submission_service, upload_service, wall_reader))
 
 
 @_built_once
@@ -131,6 +132,13 @@ def upload_service() -> UploadService:
     from chalicelib.intake.uploads import UploadService
 
     return UploadService(settings(), forms(), attachment_store())
+
+
+@_built_once
+def wall_reader() -> WallReader:
+    from chalicelib.intake.wall_api import WallReader
+
+    return WallReader(s3_client(), settings().bucket, forms())
 
 
 # The notify function ---------------------------------------------------------------------------

@@ -6,8 +6,9 @@ per function), granting what its code calls and nothing else:
 api     s3:PutObject on submissions/*; s3:ListBucket limited to the submissions/ and uploads/
         prefixes (finding an earlier answer for an Idempotency-Key; a 404 rather than a 403 for
         a missing upload); uploads/* and attachments/*
-        for files (the presigned POST is signed by this role); ssm:GetParameter on the
-        hCaptcha secret's parameter.
+        for files (the presigned POST is signed by this role); s3:GetObject on wall/* and
+        s3:ListBucket limited to wall/ (the published feed; never moderation/, where decisions
+        are kept); ssm:GetParameter on the hCaptcha secret's parameter.
 notify  s3:GetObject on submissions/* and attachments/*, s3:ListBucket on submissions/ (a 404
         for a submission deleted before its email); s3:GetObject, PutObject and
         DeleteObject on notified/* (the "sent" markers); ses:SendEmail and
@@ -39,6 +40,7 @@ SUBMISSIONS = "submissions/"
 MARKERS = "notified/"
 UPLOADS = "uploads/"
 ATTACHMENTS = "attachments/"
+WALL = "wall/"
 
 Policy = dict[str, Any]
 
@@ -174,6 +176,10 @@ def api_policy(context: PolicyContext) -> Policy:
             "ReceiveUploads", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [context.object_arn(UPLOADS)]
         ),
         _statement("KeepAttachments", ["s3:PutObject", "s3:DeleteObject"], [context.object_arn(ATTACHMENTS)]),
+        # The published wall: read only (the organizers' console writes it with their own credentials).
+        _statement("ReadTheWall", ["s3:GetObject"], [context.object_arn(WALL)]),
+        # So that a wall nothing was published on yet is a 404 (an empty feed), not a 403.
+        _statement("ListTheWallOnly", ["s3:ListBucket"], [context.bucket_arn], StringLike={"s3:prefix": [f"{WALL}*"]}),
     ]
     if context.secret_parameter:
         statements.append(_statement("ReadCaptchaSecret", ["ssm:GetParameter"], [context.parameter_arn]))

@@ -11,16 +11,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.core.aws_errors import StorageError
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.sealing import BadIdentity
-from letterbox import commands_act, commands_read, keygen
+from letterbox import commands_act, commands_read, commands_wall, keygen
 from letterbox.erase import EraseFailed
 from letterbox.reading import Undecryptable
 from letterbox.resend import ResendRefused
 from letterbox.run import Where, where_options
 from letterbox.target import TargetError
+from letterbox.wall_edits import WallRefused
 
 FAILED = 1
 # What a failure says: the kind and AWS's code, never a message that could quote a key or a value.
-EXPECTED = (TargetError, ResendRefused, ConfigError, StorageError, EraseFailed, BadIdentity, Undecryptable)
+EXPECTED = (TargetError, ResendRefused, ConfigError, StorageError, EraseFailed, BadIdentity, Undecryptable, WallRefused)
 
 
 class LetterboxGroup(click.Group):
@@ -51,6 +52,7 @@ Examples:
   letterbox --stage prod export --form action-report --since 7d --out reports.csv
   letterbox --stage prod delete 01KAX3Z8W6V1R2F7D9QH0M4N5P
   letterbox --stage prod dead-letters --redrive
+  letterbox --stage prod wall pending                        reports waiting to be published
   letterbox COMMAND --help                                 more on one command
 
 \b
@@ -81,6 +83,7 @@ for command in (
     commands_read.stats_command,
     commands_act.dead_letters_command,
     commands_act.resend_command,
+    commands_wall.wall_group,
     keygen.keygen_command,
 ):
     cli.add_command(command)

@@ -11,6 +11,7 @@ from chalicelib.core.form_choices import known_form_names
 from letterbox import erase, queues, resend
 from letterbox.commands_read import find
 from letterbox.run import Run, run_from, submission_id, where_options
+from letterbox.wall_store import WallStore
 
 log = logging.getLogger("letterbox")
 KIND_NAMES = {
@@ -18,6 +19,8 @@ KIND_NAMES = {
     "attachments": "attachments",
     "markers": "notification marker",
     "uploads": "uploads",
+    "wall": "its entry on the public wall",
+    "decisions": "the wall's decision",
 }
 
 
@@ -30,9 +33,10 @@ Examples:
   letterbox --stage prod delete 01KAX3Z8W6V1R2F7D9QH0M4N5P --yes
 
 \b
-It removes the submission, its attachments, its notification marker and any upload left
-behind, with every old version when the bucket keeps versions. Emails already sent are in
-the organizers' mailboxes: delete them there too.""",
+It removes the submission, its attachments, its notification marker, any upload left
+behind and its entry on the public wall (the wall's feed is built again without it), with
+every old version when the bucket keeps versions. Emails already sent are in the organizers'
+mailboxes: delete them there too.""",
 )
 @click.argument("submission", metavar="ID", callback=submission_id)
 @click.option("--yes", is_flag=True, help="Do not ask before deleting.")
@@ -53,6 +57,8 @@ def delete_command(ctx: click.Context, /, submission: str, yes: bool, **where: A
     if left := erase.find_everything(s3, bucket, submission, known_form_names()).everything:
         raise click.ClickException(f"{len(left)} object versions of {submission} are still there: run delete again")
     log.info("deleted submission id=%s versions=%d", submission, removed)
+    for form in plan.wall_forms:
+        WallStore(s3, bucket).rebuild(form)  # the feed without it, and no older feed that still names it
     if run.out.as_json:
         run.out.json(
             {

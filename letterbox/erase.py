@@ -1,9 +1,10 @@
 """Forgetting one submission: every object letterbox keeps of it, every version of each.
 
 What letterbox writes of a submission (README, Storage): the record, its attachments under
-attachments/{id}/, its marker notified/{id}, and for a while the browser's uploads under
-uploads/{form}/{upload id}. With versioning on, a delete leaves the old versions behind, so
-each key's versions and delete markers are listed (ListObjectVersions) and deleted by VersionId.
+attachments/{id}/, its marker notified/{id}, for a while the browser's uploads under
+uploads/{form}/{upload id}, and if it was moderated its wall entry and decision
+(chalicelib/core/wall.py). With versioning on, a delete leaves the old versions behind, so each
+key's versions and delete markers are listed (ListObjectVersions) and deleted by VersionId.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.storage import submission_key
+from chalicelib.core.wall import decision_key, entry_key
 from chalicelib.notify.markers import MARKER_PREFIX
 from letterbox.catalog import stored_forms
 
@@ -44,6 +46,8 @@ class ErasePlan:
     attachments: list[Version] = field(default_factory=list)
     markers: list[Version] = field(default_factory=list)
     uploads: list[Version] = field(default_factory=list)
+    wall: list[Version] = field(default_factory=list)
+    decisions: list[Version] = field(default_factory=list)
 
     def kinds(self) -> dict[str, list[Version]]:
         return {
@@ -51,7 +55,14 @@ class ErasePlan:
             "attachments": self.attachments,
             "markers": self.markers,
             "uploads": self.uploads,
+            "wall": self.wall,
+            "decisions": self.decisions,
         }
+
+    @property
+    def wall_forms(self) -> list[str]:
+        """The forms whose wall showed it: their feeds must be built again without it."""
+        return sorted({version.key.split("/")[1] for version in self.wall})
 
     @property
     def everything(self) -> list[Version]:
@@ -68,6 +79,8 @@ def find_everything(s3: S3Client, bucket: str, submission_id: str, forms: Iterab
     for form in every_form:
         found = versions(s3, bucket, submission_key(form, submission_id), exact=True)
         plan.submission += found
+        plan.wall += versions(s3, bucket, entry_key(form, submission_id), exact=True)
+        plan.decisions += versions(s3, bucket, decision_key(form, submission_id), exact=True)
         for upload_id in _upload_ids(s3, bucket, found):
             plan.uploads += versions(s3, bucket, f"{UPLOADS_PREFIX}{form}/{upload_id}", exact=True)
     return plan

@@ -28,6 +28,9 @@ def test_the_api_policy_grants_its_prefixes_and_nothing_else() -> None:
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["submissions/*", "uploads/*"]}}
     assert found["ReceiveUploads"]["Resource"] == [f"{bucket}/uploads/*"]
     assert found["KeepAttachments"]["Resource"] == [f"{bucket}/attachments/*"]
+    assert found["ReadTheWall"]["Action"] == ["s3:GetObject"]
+    assert found["ReadTheWall"]["Resource"] == [f"{bucket}/wall/*"]
+    assert found["ListTheWallOnly"]["Condition"] == {"StringLike": {"s3:prefix": ["wall/*"]}}
     assert found["ReadCaptchaSecret"] == {
         "Sid": "ReadCaptchaSecret",
         "Effect": "Allow",

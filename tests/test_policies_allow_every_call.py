@@ -84,6 +84,8 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
             runtime.submission_service()._store.exists("action-report", ids.new_submission_id(datetime.now(UTC)))
             is False
         )
+        # The public wall: its feed, read with one GET (here of a wall nothing was published on yet).
+        assert client.http.get("/forms/action-report/wall").status_code == 200
         runtime.attachment_store().discard_uploads(
             [UploadedFile("u1", "a.pdf", "application/pdf", 1, "uploads/action-report/u1")]
         )

@@ -21,6 +21,8 @@ from chalicelib.intake.request import SubmitRequest, find_form, wants_html
 from chalicelib.intake.submissions import SubmissionService
 from chalicelib.intake.texts import LANGUAGES, negotiate_language
 from chalicelib.intake.uploads import UploadService
+from chalicelib.intake.wall_api import ATOM_TYPE, JSON_TYPE, WallReader, cached_response, feed_body, page_number
+from chalicelib.intake.wall_atom import atom_feed
 
 # The app's own logger (Chalice names it after the app and gives it a handler).
 log = logging.getLogger("letterbox")
@@ -35,6 +37,7 @@ class Services:
     forms: Callable[[], FormRegistry]
     submissions: Callable[[], SubmissionService]
     uploads: Callable[[], UploadService]
+    wall: Callable[[], WallReader]
 
 
 class HttpApi:
@@ -90,6 +93,22 @@ class HttpApi:
             chosen = requested if requested in LANGUAGES else lang
             referer = lower_headers(request).get("referer")
             return responses.thanks_response(find_form(self._services.forms(), form), chosen, referer, options)
+
+        return self._answer(request, form, respond)
+
+    def wall(self, request: Request, form: str) -> Response:
+        def respond(_lang: str) -> Response:
+            page = page_number(request.query_params)
+            body = feed_body(self._services.wall().read(form), page)
+            return cached_response(body, JSON_TYPE, lower_headers(request).get("if-none-match"))
+
+        return self._answer(request, form, respond)
+
+    def wall_atom(self, request: Request, form: str) -> Response:
+        def respond(_lang: str) -> Response:
+            wall = self._services.wall().read(form)
+            body = atom_feed(wall.form, wall.fields, wall.feed)
+            return cached_response(body, ATOM_TYPE, lower_headers(request).get("if-none-match"))
 
         return self._answer(request, form, respond)
 

@@ -3,11 +3,12 @@
 Problem
  ├── FormNotFound          404
  ├── NoUploads             404  the form has no attachments field
+ ├── NoWall                404  the form publishes nothing (no public fields)
  ├── EncryptedNoFiles      422  the form encrypts: files would reach S3 in the clear
  ├── OriginNotAllowed      403
  ├── BodyTooLarge          413
  ├── UnsupportedMediaType  415
- ├── BadRequest            400  unreadable body, bad Idempotency-Key
+ ├── BadRequest            400  unreadable body, bad Idempotency-Key, a page that is not a number
  ├── CaptchaRejected       400
  ├── InvalidSubmission     422  with one entry per field
  ├── ServiceUnavailable    503  with Retry-After
@@ -84,6 +85,13 @@ class NoUploads(Problem):
         super().__init__("no_uploads_detail")
 
 
+class NoWall(Problem):
+    status, kind, title_key = 404, "no-wall", "no_wall_title"
+
+    def __init__(self) -> None:
+        super().__init__("no_wall_detail")
+
+
 class EncryptedNoFiles(Problem):
     status, kind, title_key = 422, "encrypted-form-takes-no-files", "encrypted_no_files_title"
 
@@ -121,6 +129,13 @@ class BadIdempotencyKey(BadRequest):
 
     def __init__(self) -> None:
         super().__init__("idempotency_detail")
+
+
+class BadPage(BadRequest):
+    kind, title_key = "bad-page", "bad_page_title"
+
+    def __init__(self) -> None:
+        super().__init__("bad_page_detail")
 
 
 class CaptchaRejected(Problem):

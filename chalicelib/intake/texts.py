@@ -159,6 +159,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Files can only be attached to forms that have a files field.",
         "ru": "Файлы можно прикладывать только к формам с полем для файлов.",
     },
+    "no_wall_title": {"en": "This form has no wall", "ru": "У этой формы нет стены"},
+    "no_wall_detail": {
+        "en": "Nothing sent with this form is ever published.",
+        "ru": "Ничего из отправленного через эту форму не публикуется.",
+    },
+    "bad_page_title": {"en": "No such page", "ru": "Такой страницы нет"},
+    "bad_page_detail": {
+        "en": "A page is a whole number from 1, like ?page=2.",
+        "ru": "Номер страницы — целое число от 1, например ?page=2.",
+    },
+    "wall_unavailable": {
+        "en": "The wall cannot be read right now. Please try again in a minute.",
+        "ru": "Сейчас не удалось прочитать стену. Попробуйте, пожалуйста, через минуту.",
+    },
     "idempotency_title": {"en": "Bad Idempotency-Key", "ru": "Неверный Idempotency-Key"},
     "idempotency_detail": {
         "en": "The Idempotency-Key header must be 1 to 255 visible ASCII characters.",
