@@ -9,6 +9,8 @@ deploy   1. checks the settings (sender, hCaptcha keys) and letterbox.toml (each
             per-function policies into .chalice/policy-<stage>-{api,notify}.json
          5. runs `chalice deploy --stage <stage>` with LETTERBOX_NOTIFY_QUEUE set to the stack's
             queue, and prints the API's URL
+         6. throttles the stage's REST API in API Gateway to letterbox.toml's throttle_rate and
+            throttle_burst (read first: the same values again make no change)
 destroy  runs `chalice delete`, deletes the stack and the secret it stored; the bucket (with
          every submission) is kept unless --delete-data is given.
 

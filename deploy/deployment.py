@@ -17,11 +17,12 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.core.config_file import ConfigFile
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.form_choices import FormChoices
 from chalicelib.core.settings import HCAPTCHA_TEST_SECRET, HCAPTCHA_TEST_SITEKEY, Settings
 
-from . import config_check, policies, stage_config
+from . import config_check, policies, stage_config, throttle
 from .stack import DeployError, StackDeployer, stack_name, template_parameters
 from .stage_config import StageConfigError, StageSettings
 
@@ -107,7 +108,7 @@ class Deployment:
         choices = self._choices(planned, settings)
         declared = template_parameters(self.template_path)
         given = self._stack_parameters(config, settings, choices, declared)
-        self._check_runtime_settings(planned)
+        limits = throttle.Throttle.of(self._check_runtime_settings(planned), self.stage)
 
         region, account = self._whereabouts()
         secret_parameter = self._secret_parameter(config)
@@ -128,6 +129,8 @@ class Deployment:
         chalice_env = self._chalice_env(stack.outputs["NotifyQueueName"], region)
         self.run([*chalice_command(), "deploy", "--stage", self.stage], chalice_env, self.options.project_dir, False)
         url = self.run([*chalice_command(), "url", "--stage", self.stage], chalice_env, self.options.project_dir, True)
+        api = throttle.deployed_rest_api(self.options.project_dir, self.stage)
+        throttle.apply(self.session.client("apigateway"), api, limits, self._say)
         self._report_sending(settings.sender)
         self._say(f"deployed stage {self.stage}: {url.strip()}")
         self._say(
@@ -220,7 +223,7 @@ class Deployment:
             "NotifyFunctionTimeout": timeout,
         }
 
-    def _check_runtime_settings(self, rendered: Mapping[str, Any]) -> None:
+    def _check_runtime_settings(self, rendered: Mapping[str, Any]) -> ConfigFile:
         """Build the functions' Settings as they will at start, so a bad origin fails now, not in Lambda.
 
         No local marker reaches a rendered stage (stage_config.check_not_local): test keys are refused here.
@@ -238,6 +241,7 @@ class Deployment:
                 Settings.from_env(env, config=config, form_names=forms)
             except ConfigError as error:
                 raise DeployError(f"{function}: {error}") from None
+        return config
 
     def _whereabouts(self) -> tuple[str, str]:
         region = self.session.region_name

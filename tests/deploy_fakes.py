@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,17 +84,45 @@ class LoaderStacks:
 
 
 class FakeChalice:
-    """Records the chalice commands the script runs (moto cannot import Chalice's REST API)."""
+    """Records the chalice commands the script runs (moto cannot import Chalice's REST API).
+
+    `deploy` makes what chalice's first deploy of a stage makes for the deploy's next steps: a REST API with
+    its API Gateway stage "api" (on moto), recorded in .chalice/deployed/STAGE.json.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], dict[str, str]]] = []
 
     def __call__(self, args: Sequence[str], env: Mapping[str, str], cwd: Path, capture: bool) -> str:
         self.calls.append((list(args), dict(env)))
+        if "deploy" in args:
+            _record_rest_api(cwd, args[args.index("--stage") + 1])
         return "https://abc123.execute-api.us-east-1.amazonaws.com/api/\n" if "url" in args else ""
 
     def commands(self) -> list[list[str]]:
         return [args[3:] for args, _ in self.calls]  # after: python -m deploy.chalice_cli
+
+
+def _record_rest_api(project: Path, stage: str) -> None:
+    deployed = project / ".chalice" / "deployed" / f"{stage}.json"
+    if deployed.exists():
+        return  # chalice updates the API it made
+    apigateway = boto3.client("apigateway", region_name=REGION)
+    api_id = apigateway.create_rest_api(name=f"letterbox-{stage}")["id"]
+    root = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigateway.put_method(restApiId=api_id, resourceId=root, httpMethod="ANY", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="ANY", type="MOCK")
+    apigateway.create_deployment(restApiId=api_id, stageName="api")
+    url = f"https://{api_id}.execute-api.{REGION}.amazonaws.com/api/"
+    resource = {"name": "rest_api", "resource_type": "rest_api", "rest_api_id": api_id, "rest_api_url": url}
+    deployed.parent.mkdir(exist_ok=True)
+    deployed.write_text(json.dumps({"resources": [resource], "schema_version": "2.0", "backend": "api"}))
+
+
+def rest_api(project: Path, stage: str) -> tuple[str, str]:
+    """The REST API the fake deploy made for `stage`: its id and its API Gateway stage."""
+    [resource] = json.loads((project / ".chalice" / "deployed" / f"{stage}.json").read_text())["resources"]
+    return resource["rest_api_id"], "api"
 
 
 OPERATOR_ENV = {

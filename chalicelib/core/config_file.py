@@ -34,6 +34,7 @@ from chalicelib.core.config_keys import KEYS as KEYS
 from chalicelib.core.config_keys import ConfigError as ConfigError
 from chalicelib.core.config_keys import Invalid as Invalid
 from chalicelib.core.config_keys import shown
+from chalicelib.core.stage_keys import STAGE_DEFAULTS, STAGE_KEYS, per_form_message
 from chalicelib.core.toml_lines import Locator
 
 DEFAULT_NAME = "letterbox.toml"
@@ -92,6 +93,11 @@ class ConfigFile:
         problems = _Problems(self.name, self.locator or Locator(""))
         problems.add(path, message, index)
         return problems.found[0][1]
+
+    def stage_lookup(self, stage: str) -> dict[str, Any]:
+        """The per-stage keys (throttle_rate, throttle_burst) for `stage`: its table, the top level, the default."""
+        found = {**STAGE_DEFAULTS, **self.values, **self.stages.get(stage, StageTables()).values}
+        return {key: value for key, value in found.items() if key in STAGE_KEYS}
 
     def named_forms(self, stage: str) -> frozenset[str]:
         """Forms with a table of their own, for every stage or for this one."""
@@ -156,7 +162,14 @@ def _values(
     values = {}
     for key, value in table.items():
         spec = KEYS.get(key) or DIGEST_KEYS.get(key)
-        if spec is not None:
+        if key in STAGE_KEYS and "forms" in tables:  # the top level and [stages.STAGE]: not a form's table
+            try:
+                values[key] = STAGE_KEYS[key](value)
+            except Invalid as error:
+                problems.add((*path, key), error.message)
+        elif key in STAGE_KEYS:
+            problems.add((*path, key), per_form_message(key, path))
+        elif spec is not None:
             try:
                 values[key] = spec.check(value)
             except Invalid as error:
@@ -169,7 +182,7 @@ def _values(
 def _unknown_key(key: str, path: tuple[str, ...], allowed: list[str], known: frozenset[str] | None) -> str:
     if "forms" in allowed and known is not None and key in known:
         return f"unknown key: a form's settings go in [{dotted((*path, 'forms', key))}]"
-    close = difflib.get_close_matches(key, [*allowed, *DIGEST_KEYS], n=1)
+    close = difflib.get_close_matches(key, [*allowed, *DIGEST_KEYS, *STAGE_KEYS], n=1)
     if close:
         return f"unknown key: did you mean {close[0]!r}?"
     return f"unknown key (known here: {', '.join(allowed)})"
