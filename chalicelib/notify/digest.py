@@ -31,7 +31,7 @@ from chalicelib.notify.digest_due import DigestDue
 from chalicelib.notify.digest_email import DigestContent, Listed, render_digest
 from chalicelib.notify.mailer import PermanentSendError, SesMailer
 from chalicelib.notify.markers import Claim, MarkerStore, NotificationInFlight
-from chalicelib.notify.notifier import UnusableSubmission
+from chalicelib.notify.notifier import UnusableSubmission, send_claimed
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -120,20 +120,7 @@ class DigestSender:
             raise
 
     def _send(self, message: EmailMessage, options: FormOptions, claim: Claim) -> str:
-        """As the notifier sends: wait for the rate, hand over, send; until SES accepts, release on failure."""
-        self._mailer.wait_turn()
-        try:
-            handed = self._markers.save_handed_over(claim, str(message["Message-ID"]))
-        except NotificationInFlight:
-            raise  # our claim went stale and another attempt holds it: not ours to release
-        except Exception:
-            self._markers.delete(claim)
-            raise
-        try:
-            return self._mailer.send(message, options.organizers)
-        except Exception:
-            self._markers.delete(handed)
-            raise
+        return send_claimed(self._mailer, self._markers, claim, message, options.organizers)
 
     def listed(self, due: DigestDue) -> Iterator[Listed]:
         """The period's submissions, oldest first: list pages of its UTC day prefixes, bounded by id."""

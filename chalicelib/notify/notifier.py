@@ -8,6 +8,7 @@ claim, so the next receive sends; after SES accepted it, nothing can lead to a s
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from email.message import EmailMessage
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -107,22 +108,7 @@ class Notifier:
             raise
 
     def _send(self, message: EmailMessage, options: FormOptions, claim: Claim) -> str:
-        """SES's message id; until SES accepts, any failure releases the claim."""
-        # Wait for our turn under SES's rate before handing over, not after: a worker that dies while
-        # waiting leaves a claim, which is taken over, never a handed-over marker, which is not.
-        self._mailer.wait_turn()
-        try:
-            handed = self._markers.save_handed_over(claim, str(message["Message-ID"]))
-        except NotificationInFlight:
-            raise  # our claim went stale and another attempt holds it now: not ours to release
-        except Exception:
-            self._markers.delete(claim)
-            raise
-        try:
-            return self._mailer.send(message, options.organizers)
-        except Exception:
-            self._markers.delete(handed)
-            raise
+        return send_claimed(self._mailer, self._markers, claim, message, options.organizers)
 
     def _files(self, record: SubmissionRecord, options: FormOptions) -> Files:
         attachments = record.attachments
@@ -147,3 +133,24 @@ class Notifier:
             return SubmissionRecord.from_json(raw)
         except NotARecord as error:
             raise UnusableSubmission(f"not a submission: {error}") from None
+
+
+def send_claimed(
+    mailer: SesMailer, markers: MarkerStore, claim: Claim, message: EmailMessage, recipients: Sequence[str]
+) -> str:
+    """SES's message id, for a single email and a digest alike; until SES accepts, any failure releases the claim."""
+    # Wait for our turn under SES's rate before handing over, not after: a worker that dies while
+    # waiting leaves a claim, which is taken over, never a handed-over marker, which is not.
+    mailer.wait_turn()
+    try:
+        handed = markers.save_handed_over(claim, str(message["Message-ID"]))
+    except NotificationInFlight:
+        raise  # our claim went stale and another attempt holds it now: not ours to release
+    except Exception:
+        markers.delete(claim)
+        raise
+    try:
+        return mailer.send(message, recipients)
+    except Exception:
+        markers.delete(handed)
+        raise
