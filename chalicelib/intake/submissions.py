@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from chalicelib.core import ids
-from chalicelib.core.attachments import AttachmentStore, UploadedFile, names_uploads, rules_for
+from chalicelib.core.attachments import AttachmentStore, UploadedFile, names_uploads
 from chalicelib.core.aws_errors import AlreadyExists, StorageUnavailable
 from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
@@ -32,8 +32,8 @@ from chalicelib.intake.request import (
     parse_json_object,
     redirect_target,
 )
-from chalicelib.intake.texts import message
-from chalicelib.intake.validation import FieldError, apply_defaults, coerce_form_fields, validate
+from chalicelib.intake.uploaded_files import uploaded_files
+from chalicelib.intake.validation import apply_defaults, coerce_form_fields, validate
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class SubmissionService:
         )
         if found:
             return Accepted(found, form.name, next_url, replayed=True)
-        files = self._uploaded_files(form, data, lang, errors)
+        files = uploaded_files(self._attachments, form, data, lang, errors)
         if errors:
             raise problems.InvalidSubmission(errors)
         stored = self._store_record(form, submission_id, now, data, files)
@@ -141,32 +141,6 @@ class SubmissionService:
             return next((found for found in candidates if self._store.exists(form, found)), None)
         except StorageUnavailable:
             raise problems.ServiceUnavailable("storage_unavailable") from None
-
-    def _uploaded_files(
-        self, form: FormDefinition, data: dict[str, Any], lang: str, errors: list[FieldError]
-    ) -> list[UploadedFile]:
-        """The uploads a submission names, checked again: the local emulator ignores POST policies."""
-        rules = rules_for(form)
-        upload_ids = data.get(rules.field) if rules else None
-        if rules is None or not isinstance(upload_ids, list) or errors or self._attachments is None:
-            return []
-        files = []
-        for index, upload_id in enumerate(upload_ids):
-            field = f"/{rules.field}/{index}"
-            try:
-                found = self._attachments.find(form.name, str(upload_id))
-            except StorageUnavailable:
-                raise problems.ServiceUnavailable("storage_unavailable") from None
-            if found is None:
-                errors.append(FieldError(field, message("attachment_missing", lang)))
-            elif found.size > rules.max_bytes:
-                limit = rules.max_bytes // 2**20
-                errors.append(FieldError(field, message("attachment_too_large", lang, limit=limit)))
-            elif found.content_type not in rules.types:
-                errors.append(FieldError(field, message("attachment_type", lang)))
-            else:
-                files.append(found)
-        return files
 
     def _parse(self, form: FormDefinition, request: SubmitRequest) -> ParsedBody:
         fields = (
