@@ -18,6 +18,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
+# age encryption for the browser, bundled from the pinned npm packages; committed, and a test checks it is current.
+embed/letterbox-age.js: embed/src/letterbox-age.js $(NODE_STAMP)
+	scripts/build-age-bundle $@
+
 ## Run the API, the worker, the local AWS and the demo page, offline. Ctrl-C stops all.
 dev: $(STAMP)
 	$(BIN)/python -m devstack

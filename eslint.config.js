@@ -3,8 +3,9 @@ const js = require('@eslint/js');
 const globals = require('globals');
 
 module.exports = [
-  { ignores: ['node_modules/', '.venv/', '.chalice/', 'outbox/', 'test-artifacts/', 'bench/results/'] },
+  { ignores: ['node_modules/', '.venv/', '.chalice/', 'outbox/', 'test-artifacts/', 'bench/results/', 'embed/letterbox-age.js'] },
   js.configs.recommended,
   { files: ['**/*.js'], languageOptions: { ecmaVersion: 'latest', sourceType: 'script', globals: globals.browser } },
+  { files: ['embed/src/*.js'], languageOptions: { sourceType: 'module' } },
   { files: ['eslint.config.js'], languageOptions: { sourceType: 'commonjs', globals: globals.node } },
 ];

@@ -1,6 +1,7 @@
 """The demo site behind `make dev`: static pages embedding the forms, on an origin of their own.
 
-Serves embed/letterbox.js and embed/letterbox-files.js (which it loads for a file field), the pages
+Serves embed/letterbox.js, embed/letterbox-files.js (which it loads for a file field) and
+embed/letterbox-age.js (which that loads for an encrypted form), the pages
 in embed/demo/ (with `{{API}}`, `{{DEMO}}` and `{{SNIPPET}}` filled in), and /outbox/: every email
 the local worker sent, newest first, each readable.
 Everything shown from an email is escaped; its HTML part is shown in a sandboxed iframe.
@@ -24,7 +25,8 @@ from urllib.parse import quote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "embed" / "letterbox.js"
 FILES_SCRIPT = ROOT / "embed" / "letterbox-files.js"
-SCRIPTS = {"/letterbox.js": SCRIPT, "/letterbox-files.js": FILES_SCRIPT}
+AGE_SCRIPT = ROOT / "embed" / "letterbox-age.js"
+SCRIPTS = {"/letterbox.js": SCRIPT, "/letterbox-files.js": FILES_SCRIPT, "/letterbox-age.js": AGE_SCRIPT}
 PAGES = ROOT / "embed" / "demo"
 PAGE_NAME = re.compile(r"/([a-z0-9-]+\.(?:html|css|js))")
 EML_NAME = re.compile(r"/outbox/([A-Za-z0-9_-]{1,100}\.eml)")

@@ -1,17 +1,21 @@
 /* letterbox-files.js: the file field (x-widget "attachments"), loaded by letterbox.js for forms that have one.
  * Files go straight to S3 (a grant from POST /forms/{form}/uploads, then a multipart POST), with real progress.
+ * letterbox.js calls Letterbox.files({ box, name, prop, label, help, lang, el, recipients }): the field's box, its
+ * name and schema, its label and help elements, the language, letterbox.js's element builder, and for an encrypted
+ * form the organizers' age keys (each file is then encrypted in the browser, by letterbox-age.js, before upload).
  * For letterbox.js, form.lbFiles: ready(say) waits for uploads, then a problem if a file is not uploaded;
- * errors(list, shown) shows errors on /name/n on file n's row, returns the others. See README "Embed a form". */
+ * errors(list, shown) shows errors on /name/n on file n's row, returns the others; sealed() describes an encrypted
+ * form's files for the submission (their names and types travel encrypted only). See README "Embed a form". */
 (() => {
 const T = {
   en: {
-    hint: 'Drag and drop files here, or choose them:', up: 'Uploading...', done: 'Uploaded.', retry: 'Retry', remove: 'Remove',
+    hint: 'Drag and drop files here, or choose them:', up: 'Uploading...', seal: 'Encrypting...', done: 'Uploaded.', retry: 'Retry', remove: 'Remove',
     type: 'This type of file is not accepted. Send {}.', or: 'or', big: 'This file is larger than {} MB.', empty: 'This file is empty.',
     many: 'At most {} files can be sent.', fail: 'The upload failed. Check your connection and retry.',
     wait: 'Wait for the files to finish uploading...', stuck: 'Some files are not uploaded: remove them or retry.', kb: 'KB', mb: 'MB',
   },
   ru: {
-    hint: 'Перетащите файлы сюда или выберите их:', up: 'Загрузка...', done: 'Загружен.', retry: 'Повторить', remove: 'Удалить',
+    hint: 'Перетащите файлы сюда или выберите их:', up: 'Загрузка...', seal: 'Шифрование...', done: 'Загружен.', retry: 'Повторить', remove: 'Удалить',
     type: 'Файлы такого типа не принимаются. Отправьте {}.', or: 'или', big: 'Файл больше {} МБ.', empty: 'Файл пустой.',
     many: 'Можно отправить не больше {} файлов.', fail: 'Загрузка не удалась. Проверьте связь и повторите.',
     wait: 'Подождите, пока загрузятся файлы...', stuck: 'Не все файлы загружены: удалите их или повторите загрузку.', kb: 'КБ', mb: 'МБ',
@@ -23,9 +27,23 @@ const CSS = `.lb-drop{border:2px dashed #555;padding:.7rem}.lb-drop p{margin:0 0
 .lb-fl li{align-items:center;border-bottom:1px solid #ccc;padding-bottom:.5rem}.lb-fn{flex:1 0 100%;overflow-wrap:anywhere}
 .lb-fl progress{flex:1 1 6rem;height:1.2rem}.lb-fs{flex:1 1 10rem}.lb-fe:empty{display:none}`;
 const MB = 1048576;
+const AGE_SRC = new URL('letterbox-age.js', document.currentScript?.src || location.href).href;
 let seq = 0;
+let ageLoaded = null;
+// letterbox-age.js (50 KB gzipped) only once a file is added to an encrypted form.
+const loadAge = () => ageLoaded || (ageLoaded = new Promise((ok, fail) => {
+  const script = Object.assign(document.createElement('script'), { src: AGE_SRC, onload: ok });
+  script.onerror = () => { ageLoaded = null; fail(); };
+  document.head.append(script);
+}));
+// The file as age ciphertext to the organizers' keys: S3 never holds it in the clear.
+const sealFile = async (file, recipients) => {
+  await loadAge();
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  return new Blob([await window.LetterboxAge.encryptTo(recipients, bytes)], { type: 'application/octet-stream' });
+};
 document.head.append(Object.assign(document.createElement('style'), { textContent: CSS }));
-window.Letterbox.files = (box, name, p, label, help, lang, h) => {
+window.Letterbox.files = ({ box, name, prop: p, label, help, lang, el: h, recipients }) => {
   const t = T[lang];
   const form = box.closest('form');
   const rules = p['x-attachments'] || {};
@@ -58,8 +76,15 @@ window.Letterbox.files = (box, name, p, label, help, lang, h) => {
     r.retry.hidden = true;
     show(r, t.up, '');
     try {
+      if (recipients && !r.sealed) {
+        show(r, t.seal, '');
+        r.sealed = await sealFile(r.file, recipients);
+        show(r, t.up, '');
+      }
+      // An encrypted form's file is not named to the API before the submission, which seals its name.
+      const wanted = recipients ? { type: r.type, size: r.file.size } : { name: r.file.name, type: r.type, size: r.file.size };
       const res = await fetch(form.action.replace(/submissions$/, 'uploads'), {
-        method: 'POST', credentials: 'omit', body: JSON.stringify({ name: r.file.name, type: r.type, size: r.file.size }),
+        method: 'POST', credentials: 'omit', body: JSON.stringify(wanted),
         headers: { 'Content-Type': 'application/json', 'Accept-Language': lang },
       });
       const grant = await res.json().catch(() => ({}));
@@ -69,7 +94,7 @@ window.Letterbox.files = (box, name, p, label, help, lang, h) => {
         const x = (r.xhr = new XMLHttpRequest());
         const data = new FormData();
         for (const key in grant.fields) data.append(key, grant.fields[key]);
-        data.append('file', r.file); // last, as S3 wants
+        data.append('file', r.sealed || r.file); // last, as S3 wants
         x.upload.onprogress = (e) => { if (e.total) r.bar.value = Math.min(99, (100 * e.loaded) / e.total); };
         x.onload = () => (x.status < 300 ? ok() : fail());
         x.onerror = x.onabort = fail;
@@ -126,6 +151,12 @@ window.Letterbox.files = (box, name, p, label, help, lang, h) => {
       sent = [...rows];
       blocked = rows.find((r) => !r.id);
       return blocked && { title: t.stuck };
+    },
+    sealed() {
+      if (!recipients) return null;
+      const described = {};
+      for (const r of sent) if (r.id) described[r.id] = { name: r.file.name, type: r.type, size: r.file.size };
+      return described;
     },
     errors(list, shown) {
       err.textContent = '';

@@ -126,7 +126,9 @@ function build(root, def, o, action) {
     const help = about && h('p', { class: 'lb-help', id: id + 'h' }, about);
     if (p['x-widget'] === 'attachments') {
       const box = form.appendChild(h('div', { class: 'lb-f' }));
-      load(new URL('letterbox-files.js', SRC)).then(() => window.Letterbox.files(box, name, p, label, help, o.lang, h), () => box.append(o.t.failed));
+      const recipients = def.encryption && def.encryption.recipients;
+      load(new URL('letterbox-files.js', SRC))
+        .then(() => window.Letterbox.files({ box, name, prop: p, label, help, lang: o.lang, el: h, recipients }), () => box.append(o.t.failed));
     }
     if ((p['x-widget'] || 'textarea') !== 'textarea') continue;
     if (p.type === 'array') {
@@ -202,6 +204,8 @@ async function send(ctx) {
     const { schema } = await ctx.load();
     const wait = form.lbFiles && await form.lbFiles.ready(say);
     const data = collect(form, schema.properties, ctx.captcha);
+    const sealedFiles = form.lbFiles && form.lbFiles.sealed();
+    if (sealedFiles) data._files = sealedFiles;
     ctx.success = pick((schema['x-letterbox'] || {}).success, lang) || t.thanks;
     if (wait || (ctx.captcha && !data['h-captcha-response'])) {
       code = 400;

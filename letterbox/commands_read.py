@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
@@ -191,10 +191,6 @@ def find(run: Run, submission: str, reader: RecordReader | None = None) -> Found
     return found
 
 
-def find_record(run: Run, submission: str) -> SubmissionRecord:
-    return find(run, submission).record
-
-
 def size_text(size: int) -> str:
     for unit in ("bytes", "KB", "MB"):
         if size < 1024 or unit == "MB":
@@ -260,7 +256,11 @@ def export_command(
     columns = fields.export_columns(definitions, {name: run.lang(name) for name in chosen})
     reader = reader_for(run, identity_files)
     found = catalog.entries(run.target.s3, run.target.bucket, chosen, Span(since, until), newest_first=False)
-    with meter(run.out) as progress, Attachments(run, files_dir, progress) as attachments, opened(out) as stream:
+    with (
+        meter(run.out) as progress,
+        Attachments(run, files_dir, progress, reader.identities) as attachments,
+        opened(out) as stream,
+    ):
         progress.items(None, "submissions")
         rows = (row_of(run, record, columns, attachments, progress) for _, record in reader.read_many(found))
         count = tables.write_rows(stream, fmt, columns, rows, labels=not names)
@@ -297,8 +297,9 @@ def opened(out: Path | None) -> Iterator[BinaryIO]:
 class Attachments:
     """Saves attachments in the background with a few threads, skipping those already there."""
 
-    def __init__(self, run: Run, root: Path | None, progress: Meter) -> None:
+    def __init__(self, run: Run, root: Path | None, progress: Meter, identities: Sequence[Any] = ()) -> None:
         self._run, self._root, self._progress = run, root, progress
+        self._identities = identities  # open an encrypted form's files (they are stored as age ciphertext)
         self._pool = ThreadPoolExecutor(THREADS)
         self._pending: list[Future[None]] = []
         self.saved = self.skipped = 0
@@ -328,8 +329,17 @@ class Attachments:
         return planned
 
     def _download(self, item: downloads.PlannedFile) -> None:
-        downloads.download(self._run.target.s3, self._run.target.bucket, item, self._progress.bytes_done)
+        target = self._run.target
+        downloads.download(target.s3, target.bucket, item, self._progress.bytes_done, self._open_sealed)
         self.saved += 1  # under the GIL an int increment from pool threads is safe enough for a count shown
+
+    def _open_sealed(self, ciphertext: bytes) -> bytes:
+        from chalicelib.core.sealing import CannotOpen, open_file  # pyrage: only for encrypted files
+
+        try:
+            return open_file(ciphertext, self._identities)
+        except CannotOpen as error:
+            raise click.ClickException(f"cannot decrypt a file: {error}") from None
 
     def summary(self) -> str:
         if self._root is None:
@@ -350,14 +360,20 @@ Example:
     type=click.Path(file_okay=False, path_type=Path),
     help="Save into this folder (default: a folder named after the id).",
 )
+@identity_option
 @where_options
 @click.pass_context
-def files_command(ctx: click.Context, /, submission: str, out: Path | None, **where: Any) -> None:
-    """Save the attachments of one submission, under their original names."""
+def files_command(
+    ctx: click.Context, /, submission: str, out: Path | None, identity_files: tuple[Path, ...], **where: Any
+) -> None:
+    """Save the attachments of one submission, under their original names (an encrypted form's, with --identity)."""
     run = run_from(ctx, **where)
-    record = find_record(run, submission)
+    reader = reader_for(run, identity_files)
+    record = find(run, submission, reader).record
     folder = out or Path(submission)
-    with meter(run.out) as progress, Attachments(run, None, progress) as attachments:
+    if record.is_encrypted and record.attachments:
+        run.out.note("the files are encrypted (saved as .age): add --identity FILE to save them as they were sent")
+    with meter(run.out) as progress, Attachments(run, None, progress, reader.identities) as attachments:
         planned = attachments.save(record, folder)
     if run.out.as_json:
         run.out.json([{"name": p.attachment.name, "path": str(p.path), "size": p.attachment.size} for p in planned])

@@ -65,13 +65,27 @@ def already_there(planned: PlannedFile) -> bool:
     return planned.path.is_file() and planned.path.stat().st_size == planned.attachment.size
 
 
-def download(s3: S3Client, bucket: str, planned: PlannedFile, progress: Callable[[int], None]) -> None:
-    """Fetch one file, whole or not at all: a partial file never stands under the real name."""
+def download(
+    s3: S3Client,
+    bucket: str,
+    planned: PlannedFile,
+    progress: Callable[[int], None],
+    open_sealed: Callable[[bytes], bytes] | None = None,
+) -> None:
+    """Fetch one file, whole or not at all: a partial file never stands under the real name.
+
+    An encrypted form's file is decrypted with `open_sealed` (at most the form's size limit, in memory).
+    """
     planned.path.parent.mkdir(parents=True, exist_ok=True)
     partial = planned.path.with_name(f".{planned.path.name}.partial")
     body = s3.get_object(Bucket=bucket, Key=planned.attachment.key)["Body"]
     with partial.open("wb") as out:
-        for chunk in body.iter_chunks(CHUNK_BYTES):
-            out.write(chunk)
-            progress(len(chunk))
+        if planned.attachment.sealed and open_sealed is not None:
+            ciphertext = body.read()
+            out.write(open_sealed(ciphertext))
+            progress(len(ciphertext))
+        else:
+            for chunk in body.iter_chunks(CHUNK_BYTES):
+                out.write(chunk)
+                progress(len(chunk))
     partial.replace(planned.path)

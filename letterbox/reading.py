@@ -37,7 +37,7 @@ class RecordReader:
         self._s3 = s3
         self._bucket = bucket
         self._threads = threads
-        self._identities = identities  # age identities (letterbox --identity): encrypted records are opened
+        self.identities = identities  # age identities (letterbox --identity): encrypted records are opened
         self.unreadable: list[str] = []  # keys of objects that are not records: named, never quoted
         self.sealed: list[str] = []  # ids of encrypted records left as they are (no identity given)
 
@@ -75,16 +75,17 @@ class RecordReader:
 
     def _opened(self, record: SubmissionRecord) -> SubmissionRecord:
         """With identities, the record as submitted; without, as stored (its clear fields only)."""
-        if not self._identities:
+        if not self.identities:
             self.sealed.append(record.id)
             return record
         from chalicelib.core import sealing  # pyrage: only for encrypted records
 
         try:
-            data = sealing.open_sealed(sealing.from_text(record.encrypted or ""), self._identities)
+            data = sealing.open_sealed(sealing.from_text(record.encrypted or ""), self.identities)
         except sealing.CannotOpen as error:
             raise Undecryptable(f"cannot decrypt submission {record.id}: {error}") from None
-        return replace(record, data=data, encrypted=None)
+        attachments = sealing.opened_attachments(record, data)
+        return replace(record, data=data, attachments=attachments, encrypted=None)
 
 
 def normalised_id(text: str) -> str | None:

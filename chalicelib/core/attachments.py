@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote
 from chalicelib.core.aws_errors import ObjectMissing, StorageError, StorageUnavailable, s3_errors
 from chalicelib.core.forms import FormDefinition
 from chalicelib.core.record import StoredAttachment
+from chalicelib.core.sealed_files import SEALED_TYPE, DeclaredFile
 from chalicelib.core.storage import read_object
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class UploadedFile:
     content_type: str
     size: int
     key: str
+    # An encrypted form's file: what the browser says the ciphertext holds.
+    declared: DeclaredFile | None = None
 
 
 def rules_for(form: FormDefinition) -> AttachmentRules | None:
@@ -95,12 +98,20 @@ class AttachmentStore:
 
     def presign(self, form: str, upload_id: str, name: str, content_type: str, max_bytes: int) -> dict[str, Any]:
         """A presigned POST that S3 accepts only for this key, this type and at most max_bytes."""
-        fields = {"Content-Type": content_type, "x-amz-meta-filename": quote(name)}
+        return self._presign(
+            upload_key(form, upload_id), {"Content-Type": content_type, "x-amz-meta-filename": quote(name)}, max_bytes
+        )
+
+    def presign_sealed(self, form: str, upload_id: str, max_bytes: int) -> dict[str, Any]:
+        """For an encrypted form's file: ciphertext only, so no name and no type of its own."""
+        return self._presign(upload_key(form, upload_id), {"Content-Type": SEALED_TYPE}, max_bytes)
+
+    def _presign(self, key: str, fields: dict[str, str], max_bytes: int) -> dict[str, Any]:
         conditions: list[Any] = [["content-length-range", 1, max_bytes], *({k: v} for k, v in fields.items())]
         with s3_errors("presign"):
             return self._s3.generate_presigned_post(
                 Bucket=self._bucket,
-                Key=upload_key(form, upload_id),
+                Key=key,
                 Fields=fields,
                 Conditions=conditions,
                 ExpiresIn=UPLOAD_EXPIRY_SECONDS,
@@ -121,23 +132,29 @@ class AttachmentStore:
             key=key,
         )
 
-    def keep(self, files: Sequence[UploadedFile], submission_id: str) -> list[StoredAttachment]:
-        """Copy the uploads next to the submission, where no upload expiry reaches them."""
+    def keep(self, files: Sequence[UploadedFile], submission_id: str, sealed: bool = False) -> list[StoredAttachment]:
+        """Copy the uploads next to the submission, where no upload expiry reaches them.
+
+        Sealed files are listed as {id}-{n}.age, their real names and types kept for the sealed part.
+        """
         kept: list[StoredAttachment] = []
         try:
             for index, file in enumerate(files, start=1):
                 key = attachment_key(submission_id, index)
+                name, content_type = (
+                    (f"{submission_id}-{index}.age", SEALED_TYPE) if sealed else (file.name, file.content_type)
+                )
                 with s3_errors("copy"):
                     self._s3.copy_object(
                         Bucket=self._bucket,
                         Key=key,
                         CopySource={"Bucket": self._bucket, "Key": file.key},
-                        ContentType=file.content_type,
+                        ContentType=content_type,
                         # REPLACE with nothing: the upload's filename metadata stays behind.
                         Metadata={},
                         MetadataDirective="REPLACE",
                     )
-                kept.append(StoredAttachment(key, file.name, file.content_type, file.size))
+                kept.append(StoredAttachment(key, name, content_type, file.size))
         except StorageError as error:
             self.forget(kept)
             raise StorageUnavailable(f"copy: {type(error).__name__}") from None
@@ -162,6 +179,12 @@ class AttachmentStore:
                     self._s3.delete_object(Bucket=self._bucket, Key=key)
             except StorageError as error:
                 log.warning("could not delete %s: %s", what, type(error).__name__)
+
+    def starts_with(self, key: str, prefix: bytes) -> bool:
+        """Whether the object begins with `prefix`: one ranged GET of those bytes only."""
+        with s3_errors("get"):
+            head = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{len(prefix) - 1}")
+        return bool(head["Body"].read() == prefix)
 
     def read(self, key: str) -> bytes:
         content = read_object(self._s3, self._bucket, key)

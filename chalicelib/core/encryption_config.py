@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def check_encryption(choices: FormChoices, config: ConfigFile, form_names: Collection[str], schemas: Path) -> None:
-    """Each form's clear_fields are its own fields, and no encrypted form takes files (not supported yet)."""
+    """Each form's clear_fields are its own fields."""
     found = []
     for form in sorted(form_names):
         options = choices.options_for(form)
@@ -39,11 +39,4 @@ def _encryption_problems(
         if name not in fields:
             message = f"{name!r} is not a field of the form {form.name} (its fields: {', '.join(fields)})"
             found.append(config.problem(config.source(stage, form.name, "clear_fields"), message, index))
-    files = [name for name, prop in form.properties.items() if prop.get("x-widget") == "attachments"]
-    if options.encrypts and files:
-        message = (
-            f"files are not yet supported on encrypted forms: {form.name} has a file field ({', '.join(files)});"
-            f" remove it from schemas/{form.name}.json, or do not encrypt this form"
-        )
-        found.append(config.problem(config.source(stage, form.name, "encrypt_to"), message))
     return found

@@ -37,6 +37,8 @@ class StoredAttachment:
     name: str
     content_type: str
     size: int
+    # The stored bytes are this file as age ciphertext: an encrypted record, opened by the console. Never stored.
+    sealed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "type": self.content_type, "size": self.size}

@@ -14,9 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.core.sealed_files import SEALED_FILES_KEY
+
 if TYPE_CHECKING:
     from chalicelib.core.form_choices import FormOptions
-    from chalicelib.core.record import SubmissionRecord
+    from chalicelib.core.record import StoredAttachment, SubmissionRecord
 
 
 class CannotOpen(Exception):
@@ -53,12 +55,18 @@ def seal(data: Mapping[str, Any], recipients: Sequence[str]) -> bytes:
     return sealed
 
 
-def sealed_record(record: SubmissionRecord, options: FormOptions) -> SubmissionRecord:
-    """The record a form stores: as it is, or for a form that encrypts, its clear fields and the ciphertext."""
+def sealed_record(
+    record: SubmissionRecord, options: FormOptions, files: Sequence[Mapping[str, Any]] = ()
+) -> SubmissionRecord:
+    """The record a form stores: as it is, or for a form that encrypts, its clear fields and the ciphertext.
+
+    An encrypted form's `files` (their names and types) are sealed with the data, under "_files".
+    """
     if not options.encrypts:
         return record
     clear = {name: value for name, value in record.data.items() if name in options.clear_fields}
-    return replace(record, data=clear, encrypted=to_text(seal(record.data, options.encrypt_to)))
+    sealed = {**record.data, SEALED_FILES_KEY: list(files)} if files else record.data
+    return replace(record, data=clear, encrypted=to_text(seal(sealed, options.encrypt_to)))
 
 
 def to_text(ciphertext: bytes) -> str:
@@ -84,6 +92,38 @@ def open_sealed(ciphertext: bytes, identities: Sequence[Any]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CannotOpen("it does not hold a submission")
     return data
+
+
+def open_file(ciphertext: bytes, identities: Sequence[Any]) -> bytes:
+    """A file of an encrypted form, as the supporter chose it; CannotOpen when no identity opens it."""
+    import pyrage
+
+    try:
+        opened: bytes = pyrage.decrypt(ciphertext, list(identities))
+    except pyrage.DecryptError:
+        raise CannotOpen("none of the identities given opens it") from None
+    return opened
+
+
+def opened_attachments(record: SubmissionRecord, data: dict[str, Any]) -> tuple[StoredAttachment, ...]:
+    """The files as the supporter sent them (names, types, sizes), from the sealed list; popped from `data`."""
+    from chalicelib.core.record import StoredAttachment
+
+    described = data.pop(SEALED_FILES_KEY, None)
+    if not isinstance(described, list) or len(described) != len(record.attachments):
+        return record.attachments
+    return tuple(
+        StoredAttachment(
+            stub.key,
+            str(item.get("name") or stub.name),
+            str(item.get("type") or ""),
+            int(item.get("size") or 0),
+            sealed=True,
+        )
+        if isinstance(item, dict)
+        else stub
+        for stub, item in zip(record.attachments, described, strict=True)
+    )
 
 
 def read_identities(path: Path) -> list[Any]:

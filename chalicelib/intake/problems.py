@@ -4,7 +4,6 @@ Problem
  ├── FormNotFound          404
  ├── NoUploads             404  the form has no attachments field
  ├── NoWall                404  the form publishes nothing (no public fields)
- ├── EncryptedNoFiles      422  the form encrypts: files would reach S3 in the clear
  ├── OriginNotAllowed      403
  ├── BodyTooLarge          413
  ├── UnsupportedMediaType  415
@@ -90,13 +89,6 @@ class NoWall(Problem):
 
     def __init__(self) -> None:
         super().__init__("no_wall_detail")
-
-
-class EncryptedNoFiles(Problem):
-    status, kind, title_key = 422, "encrypted-form-takes-no-files", "encrypted_no_files_title"
-
-    def __init__(self, lang: str) -> None:
-        super().__init__("encrypted_no_files_detail", [FieldError("/name", message("encrypted_no_files", lang))])
 
 
 class OriginNotAllowed(Problem):

@@ -121,6 +121,7 @@ def form_list(forms: Iterable[FormDefinition]) -> dict[str, Any]:
 
 def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any]:
     captcha_on = settings.captcha_for(form.name)
+    options = settings.options_for(form.name)
     return {
         "form": form.name,
         "version": form.version,
@@ -133,4 +134,6 @@ def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any
             "test_keys": captcha_on and settings.uses_test_captcha_keys,
         },
         "limits": {"max_body_bytes": settings.max_body_bytes},
+        # Public keys: the browser encrypts the form's files to them before they leave the device.
+        "encryption": {"recipients": list(options.encrypt_to)} if options.encrypts else None,
     }

@@ -15,6 +15,7 @@ from chalicelib.core.aws_errors import AlreadyExists, StorageUnavailable
 from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import StoredAttachment, SubmissionRecord
+from chalicelib.core.sealed_files import FILE_INFO_FIELD, sealed_entry
 from chalicelib.core.sealing import sealed_record
 from chalicelib.core.settings import Settings
 from chalicelib.core.storage import SubmissionStore
@@ -32,7 +33,7 @@ from chalicelib.intake.request import (
     parse_json_object,
     redirect_target,
 )
-from chalicelib.intake.uploaded_files import uploaded_files
+from chalicelib.intake.uploaded_files import Sealing, uploaded_files
 from chalicelib.intake.validation import apply_defaults, coerce_form_fields, validate
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class ParsedBody:
     captcha_token: str
     honeypot_filled: bool
     next_url: str | None
+    file_info: object = None
 
 
 class SubmissionService:
@@ -107,7 +109,8 @@ class SubmissionService:
         )
         if found:
             return Accepted(found, form.name, next_url, replayed=True)
-        files = uploaded_files(self._attachments, form, data, lang, errors)
+        sealing = Sealing(len(options.encrypt_to), parsed.file_info) if options.encrypts else None
+        files = uploaded_files(self._attachments, form, data, lang, errors, sealing)
         if errors:
             raise problems.InvalidSubmission(errors)
         stored = self._store_record(form, submission_id, now, data, files)
@@ -148,6 +151,7 @@ class SubmissionService:
         )
         token = next((t for t in [fields.pop(name, "") for name in CAPTCHA_FIELDS] if t), "")
         honeypot = fields.pop(HONEYPOT_FIELD, "")
+        file_info = fields.pop(FILE_INFO_FIELD, None)
         next_url = fields.pop(NEXT_FIELD, None)
         # Other underscore fields are conventions of form services (_subject...) we do not keep.
         data = {name: value for name, value in fields.items() if not name.startswith("_")}
@@ -156,6 +160,7 @@ class SubmissionService:
             captcha_token=token if isinstance(token, str) else "",
             honeypot_filled=bool(honeypot),
             next_url=next_url if isinstance(next_url, str) else None,
+            file_info=file_info,
         )
 
     def _store_record(
@@ -167,10 +172,11 @@ class SubmissionService:
         files: list[UploadedFile],
     ) -> bool:
         """True when stored; False when this id was stored already (the first attempt's)."""
+        options = self._settings.options_for(form.name)
         kept: list[StoredAttachment] = []
         try:
             if files and self._attachments is not None:
-                kept = self._attachments.keep(files, submission_id)
+                kept = self._attachments.keep(files, submission_id, sealed=options.encrypts)
             received_at = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
             record = SubmissionRecord(
                 id=submission_id,
@@ -180,7 +186,10 @@ class SubmissionService:
                 data=data,
                 attachments=tuple(kept),
             )
-            record = sealed_record(record, self._settings.options_for(form.name))
+            sealed_files = [
+                sealed_entry(stub.name, file.declared) for stub, file in zip(kept, files, strict=True) if file.declared
+            ]
+            record = sealed_record(record, options, sealed_files)
             self._store.put(record)
         except AlreadyExists:
             # A retry with the same Idempotency-Key: the first write stands, and its copies are the same keys.

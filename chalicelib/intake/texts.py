@@ -43,6 +43,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This type of file is not accepted. Send PDF, JPEG, PNG, WebP or HEIC.",
         "ru": "Файлы такого типа не принимаются. Отправьте PDF, JPEG, PNG, WebP или HEIC.",
     },
+    "attachment_not_sealed": {
+        "en": "This file was not encrypted before it was sent. Remove it, then add it again.",
+        "ru": "Этот файл не был зашифрован перед отправкой. Удалите его и добавьте снова.",
+    },
     "type_string": {"en": "text", "ru": "текст"},
     "type_integer": {"en": "a whole number", "ru": "целое число"},
     "type_number": {"en": "a number", "ru": "число"},
@@ -144,15 +148,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_found_detail": {
         "en": "There is no form with this name.",
         "ru": "Формы с таким названием нет.",
-    },
-    "encrypted_no_files_title": {"en": "This form takes no files", "ru": "Эта форма не принимает файлы"},
-    "encrypted_no_files_detail": {
-        "en": "This form is encrypted, and encrypted forms do not accept files yet. Send the text only.",
-        "ru": "Эта форма зашифрована, а зашифрованные формы пока не принимают файлы. Отправьте только текст.",
-    },
-    "encrypted_no_files": {
-        "en": "Files cannot be sent with this form yet: it is encrypted.",
-        "ru": "С этой формой пока нельзя отправить файлы: она зашифрована.",
     },
     "no_uploads_title": {"en": "This form takes no files", "ru": "Эта форма не принимает файлы"},
     "no_uploads_detail": {

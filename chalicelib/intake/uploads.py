@@ -10,6 +10,7 @@ from chalicelib.core import ids
 from chalicelib.core.attachments import UPLOAD_EXPIRY_SECONDS, AttachmentStore, clean_name, rules_for
 from chalicelib.core.aws_errors import StorageUnavailable
 from chalicelib.core.forms import FormRegistry
+from chalicelib.core.sealed_files import largest_sealed
 from chalicelib.core.settings import Settings
 from chalicelib.intake import problems
 from chalicelib.intake.request import JSON_TYPE, SubmitRequest, admit, parse_json_object
@@ -35,16 +36,14 @@ class UploadService:
 
     def create(self, request: SubmitRequest, lang: str) -> dict[str, Any]:
         form, options = admit(self._forms, self._settings, request, (JSON_TYPE,), MAX_UPLOAD_REQUEST_BYTES)
-        if options.encrypts:
-            # A file would sit in S3 in the clear: refused before any grant (start refuses file fields too).
-            raise problems.EncryptedNoFiles(lang)
         rules = rules_for(form)
         if rules is None:
             raise problems.NoUploads()
         wanted = parse_json_object(request.body)
         name, content_type, size = wanted.get("name"), wanted.get("type"), wanted.get("size")
         errors = []
-        if not isinstance(name, str) or not name.strip():
+        # An encrypted form's browser names no file here: the name is sealed at submit.
+        if not options.encrypts and (not isinstance(name, str) or not name.strip()):
             errors.append(FieldError("/name", message("required", lang)))
         if content_type not in rules.types:
             errors.append(FieldError("/type", message("attachment_type", lang)))
@@ -56,9 +55,13 @@ class UploadService:
             raise problems.InvalidSubmission(errors)
         upload_id = ids.new_submission_id(self._clock())
         try:
-            post = self._attachments.presign(
-                form.name, upload_id, clean_name(str(name)), str(content_type), rules.max_bytes
-            )
+            if options.encrypts:
+                largest = largest_sealed(rules.max_bytes, len(options.encrypt_to))
+                post = self._attachments.presign_sealed(form.name, upload_id, largest)
+            else:
+                post = self._attachments.presign(
+                    form.name, upload_id, clean_name(str(name)), str(content_type), rules.max_bytes
+                )
         except StorageUnavailable:
             raise problems.ServiceUnavailable("storage_unavailable") from None
         return {

@@ -42,6 +42,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "encrypted": "This form is encrypted: only its clear fields are in this email. The rest is in the attached "
         "file, which only the form's age keys open.",
         "decrypt": "Decrypt the attached file with your key:",
+        "encrypted_files": "The files are encrypted too, one .age file each: their names are in {id}.age, and "
+        "letterbox files {id} --identity key.txt saves them under those names.",
         "encrypted_digest": "This form is encrypted: only its clear fields are listed. To read a submission: "
         "letterbox show ID --identity key.txt",
     },
@@ -65,6 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "encrypted": "Эта форма зашифрована: в письме только её открытые поля. Остальное в приложенном файле, "
         "который открывают только ключи age этой формы.",
         "decrypt": "Расшифруйте приложенный файл своим ключом:",
+        "encrypted_files": "Файлы тоже зашифрованы, каждый в своём файле .age: их названия внутри {id}.age, а "
+        "letterbox files {id} --identity key.txt сохранит их под этими названиями.",
         "encrypted_digest": "Эта форма зашифрована: в списке только открытые поля. Прочитать отправку: "
         "letterbox show ID --identity key.txt",
     },

@@ -71,7 +71,9 @@ def render_notification(
     recipients: Sequence[str],
     files: Files | None = None,
 ) -> EmailMessage:
-    files = _sealed_file(submission) if submission.is_encrypted else (files or Files())
+    files = files or Files()
+    if submission.is_encrypted:
+        files = _with_sealed_data(submission, files)
     lang = options.lang if options.lang in TEXTS else "en"
     fields = _fields_to_show(submission, form, options)
     message = header_guard.CheckedMessage(POLICY)
@@ -101,26 +103,28 @@ def render_notification(
     return message
 
 
-def _sealed_file(submission: SubmissionRecord) -> Files:
-    """The ciphertext as {id}.age: the exact bytes `age -d` opens (the record holds them as base64)."""
+def _with_sealed_data(submission: SubmissionRecord, files: Files) -> Files:
+    """The ciphertext as {id}.age (the exact bytes `age -d` opens), before the files ({id}-{n}.age, encrypted too)."""
     from chalicelib.core.sealing import from_text
 
     ciphertext = from_text(submission.encrypted or "")
-    return Files(attached=[FileContent(f"{submission.id}.age", "application/octet-stream", ciphertext)])
+    sealed = FileContent(f"{submission.id}.age", "application/octet-stream", ciphertext)
+    return Files(attached=[sealed, *files.attached], linked=files.linked, linked_bytes=files.linked_bytes)
 
 
 def _file_rows(files: Files, lang: str) -> list[tuple[str, str]]:
     texts = TEXTS[lang]
+    rows = []
     if files.attached:
         names = "\n".join(file.name for file in files.attached)
-        return [(texts["files"], texts["files_attached"].format(count=len(files.attached)) + "\n" + names)]
-    if files.linked:
+        rows.append((texts["files"], texts["files_attached"].format(count=len(files.attached)) + "\n" + names))
+    if files.linked:  # with an encrypted submission's own .age attached, files too large for the email
         size = f"{files.linked_bytes / 2**20:.1f}"
         links = "\n".join(f"{link.name}\n{link.url}" for link in files.linked)
-        return [(texts["files"], texts["files_linked"].format(size=size) + "\n" + links)]
-    if files.kept_count:
-        return [(texts["files"], texts["files_kept"].format(count=files.kept_count))]
-    return []
+        rows.append((texts["files"], texts["files_linked"].format(size=size) + "\n" + links))
+    if files.kept_count and not rows:
+        rows.append((texts["files"], texts["files_kept"].format(count=files.kept_count)))
+    return rows
 
 
 def _fields_to_show(submission: SubmissionRecord, form: FormDefinition, options: FormOptions) -> list[tuple[str, Any]]:
@@ -217,6 +221,8 @@ def _body(
     read_rest = (texts["read_rest"], command) if options.metadata_only else None
     if submission.is_encrypted:
         notice, read_rest = texts["encrypted"], (texts["decrypt"], f"age -d -i key.txt {submission.id}.age")
+        if submission.attachments:
+            notice += " " + texts["encrypted_files"].format(id=submission.id)
     return Body(
         intro=texts["intro"].format(title=form.title(lang)),
         notice=notice,

@@ -145,20 +145,9 @@ def test_a_stage_table_is_named_when_it_is_where_the_clear_fields_come_from(tmp_
     assert str(error.value).startswith("letterbox.toml line 6: stages.prod.forms.testimony.clear_fields[0]: 'city'")
 
 
-def test_a_form_with_files_cannot_be_encrypted_yet(tmp_path: Path) -> None:
+def test_a_form_with_files_can_be_encrypted(tmp_path: Path) -> None:
+    # Its files are encrypted in the browser (chalicelib/core/sealed_files.py).
     directory = project(tmp_path, f'[forms.letter-copy]\nencrypt_to = ["{RECIPIENT}"]\n')
 
-    assert refusals(directory) == [
-        "letterbox.toml line 2: forms.letter-copy.encrypt_to: files are not yet supported on encrypted forms: "
-        "letter-copy has a file field (attachments); remove it from schemas/letter-copy.json, or do not encrypt "
-        "this form"
-    ]
-
-
-def test_encrypting_every_form_from_the_top_level_is_refused_for_the_form_with_files(tmp_path: Path) -> None:
-    directory = project(tmp_path, f'encrypt_to = ["{RECIPIENT}"]\n')
-
-    assert refusals(directory) == [
-        "letterbox.toml line 1: encrypt_to: files are not yet supported on encrypted forms: letter-copy has a file "
-        "field (attachments); remove it from schemas/letter-copy.json, or do not encrypt this form"
-    ]
+    assert at_start(directory).options_for("letter-copy").encrypt_to == (RECIPIENT,)
+    assert stage_choices(directory, "prod", {}).options_for("letter-copy").encrypt_to == (RECIPIENT,)
