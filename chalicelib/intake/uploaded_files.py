@@ -39,47 +39,51 @@ def uploaded_files(
     for index, upload_id in enumerate(upload_ids):
         field = f"/{rules.field}/{index}"
         try:
-            found = attachments.find(form.name, str(upload_id))
-            problem = _problem(found, rules, lang) if sealing is None else None
-            if found is not None and sealing is not None:
-                found, problem = _sealed(attachments, found, rules, sealing, lang)
+            checked = _check(attachments, form.name, str(upload_id), rules, sealing, lang)
         except StorageUnavailable:
             raise problems.ServiceUnavailable("storage_unavailable") from None
-        if found is None:
-            errors.append(FieldError(field, message("attachment_missing", lang)))
-        elif problem:
-            errors.append(FieldError(field, problem))
+        if isinstance(checked, str):
+            errors.append(FieldError(field, checked))
         else:
-            files.append(found)
+            files.append(checked)
     return files
 
 
-def _problem(found: UploadedFile | None, rules: AttachmentRules, lang: str) -> str | None:
+def _check(
+    attachments: AttachmentStore, form: str, upload_id: str, rules: AttachmentRules, sealing: Sealing | None, lang: str
+) -> UploadedFile | str:
+    """The upload, or what is wrong with it."""
+    found = attachments.find(form, upload_id)
     if found is None:
-        return None
+        return message("attachment_missing", lang)
+    return _clear(found, rules, lang) if sealing is None else _sealed(attachments, found, rules, sealing, lang)
+
+
+def _clear(found: UploadedFile, rules: AttachmentRules, lang: str) -> UploadedFile | str:
+    """A plain form's upload, within the form's size and types."""
     if found.size > rules.max_bytes:
         return message("attachment_too_large", lang, limit=rules.max_bytes // 2**20)
     if found.content_type not in rules.types:
         return message("attachment_type", lang)
-    return None
+    return found
 
 
 def _sealed(
     attachments: AttachmentStore, found: UploadedFile, rules: AttachmentRules, sealing: Sealing, lang: str
-) -> tuple[UploadedFile | None, str | None]:
-    """An encrypted form's upload: age ciphertext of the size the browser says, of a type the form takes."""
+) -> UploadedFile | str:
+    """An encrypted form's upload, named as the browser says; or what is wrong: not age ciphertext of that size."""
     declared = declared_file(sealing.file_info, found.upload_id)
     if declared is None or declared.content_type not in rules.types:
-        return found, message("attachment_type", lang)
+        return message("attachment_type", lang)
     if declared.size > rules.max_bytes:
-        return found, message("attachment_too_large", lang, limit=rules.max_bytes // 2**20)
+        return message("attachment_too_large", lang, limit=rules.max_bytes // 2**20)
     smallest, largest = sealed_size_range(declared.size, sealing.recipients)
     if found.content_type != SEALED_TYPE or not smallest <= found.size <= largest:
-        return found, message("attachment_not_sealed", lang)
+        return message("attachment_not_sealed", lang)
     try:
         if not attachments.starts_with(found.key, AGE_MAGIC):
-            return found, message("attachment_not_sealed", lang)
+            return message("attachment_not_sealed", lang)
     except ObjectMissing:
-        return None, None
+        return message("attachment_missing", lang)
     named = replace(declared, name=clean_name(declared.name))
-    return replace(found, name=named.name, content_type=named.content_type, declared=named), None
+    return replace(found, name=named.name, content_type=named.content_type, declared=named)
