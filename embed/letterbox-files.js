@@ -1,11 +1,6 @@
-/* letterbox-files.js: the file field (x-widget "attachments"), loaded by letterbox.js for forms that have one.
- * Files go straight to S3 (a grant from POST /forms/{form}/uploads, then a multipart POST), with real progress.
- * letterbox.js calls Letterbox.files({ box, name, prop, label, help, lang, el, recipients }): the field's box, its
- * name and schema, its label and help elements, the language, letterbox.js's element builder, and for an encrypted
- * form the organizers' age keys (each file is then encrypted in the browser, by letterbox-age.js, before upload).
- * For letterbox.js, form.lbFiles: ready(say) waits for uploads, then a problem if a file is not uploaded;
- * errors(list, shown) shows errors on /name/n on file n's row, returns the others; sealed() describes an encrypted
- * form's files for the submission (their names and types travel encrypted only). See README "Embed a form". */
+/* letterbox-files.js: the file field, loaded by letterbox.js for forms that have one. Each file goes straight to S3
+ * (a grant from POST /forms/{form}/uploads, then a multipart POST); an encrypted form's files are encrypted first.
+ * The interface, Letterbox.files({...}) and form.lbFiles, is described where letterbox.js calls it. */
 (() => {
 const T = {
   en: {
@@ -36,12 +31,6 @@ const loadAge = () => ageLoaded || (ageLoaded = new Promise((ok, fail) => {
   script.onerror = () => { ageLoaded = null; fail(); };
   document.head.append(script);
 }));
-// The file as age ciphertext to the organizers' keys: S3 never holds it in the clear.
-const sealFile = async (file, recipients) => {
-  await loadAge();
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  return new Blob([await window.LetterboxAge.encryptTo(recipients, bytes)], { type: 'application/octet-stream' });
-};
 document.head.append(Object.assign(document.createElement('style'), { textContent: CSS }));
 window.Letterbox.files = ({ box, name, prop: p, label, help, lang, el: h, recipients }) => {
   const t = T[lang];
@@ -78,7 +67,8 @@ window.Letterbox.files = ({ box, name, prop: p, label, help, lang, el: h, recipi
     try {
       if (recipients && !r.sealed) {
         show(r, t.seal, '');
-        r.sealed = await sealFile(r.file, recipients);
+        await loadAge();
+        r.sealed = await window.LetterboxAge.sealFile(recipients, r.file);
         show(r, t.up, '');
       }
       // An encrypted form's file is not named to the API before the submission, which seals its name.

@@ -127,6 +127,11 @@ function build(root, def, o, action) {
     if (p['x-widget'] === 'attachments') {
       const box = form.appendChild(h('div', { class: 'lb-f' }));
       const recipients = def.encryption && def.encryption.recipients;
+      // letterbox-files.js's interface. Letterbox.files({...}) gets the field's box, name, schema, label and help, the
+      // language, the element builder h, and an encrypted form's age keys (letterbox-age.js encrypts each file before
+      // upload). It sets form.lbFiles: ready(say) waits for the uploads and answers a problem if one failed;
+      // errors(list, shown) puts /name/n errors on file n's row and answers the others; sealed() describes an
+      // encrypted form's files, whose names and types travel encrypted only.
       load(new URL('letterbox-files.js', SRC))
         .then(() => window.Letterbox.files({ box, name, prop: p, label, help, lang: o.lang, el: h, recipients }), () => box.append(o.t.failed));
     }
