@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from chalicelib.core.form_choices import known_form_names
+from chalicelib.core.wall_store import WallStore
 from letterbox import erase, queues, resend
 from letterbox.commands_read import find
 from letterbox.run import Run, run_from, submission_id, where_options
-from letterbox.wall_store import WallStore
 
 log = logging.getLogger("letterbox")
 KIND_NAMES = {

@@ -10,11 +10,11 @@ from typing import Any
 import click
 
 from chalicelib.core.wall import wall_fields
+from chalicelib.core.wall_store import WallStore
 from letterbox import catalog, fields, wall_edits
 from letterbox.catalog import Span
 from letterbox.commands_read import find, identity_option, reader_for, received
 from letterbox.run import Run, run_from, submission_id, where_options
-from letterbox.wall_store import WallStore
 
 log = logging.getLogger("letterbox")
 
