@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
 
     from chalicelib.core.attachments import AttachmentStore
     from chalicelib.core.forms import FormRegistry
+    from chalicelib.core.signing_keys import SigningKeys
     from chalicelib.intake.api import HttpApi
     from chalicelib.intake.submissions import SubmissionService
     from chalicelib.intake.uploads import UploadService
@@ -86,6 +88,19 @@ def ses_client() -> SESV2Client:
 def sqs_client() -> SQSClient:
     sqs: SQSClient = aws.client("sqs")
     return sqs
+
+
+@_built_once
+def ssm_client() -> SSMClient:
+    ssm: SSMClient = aws.client("ssm")
+    return ssm
+
+
+@_built_once
+def signing_keys() -> SigningKeys:
+    from chalicelib.core.signing_keys import SigningKeys
+
+    return SigningKeys(settings().signing_key_parameter, ssm_client)
 
 
 @_built_once

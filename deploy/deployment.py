@@ -21,6 +21,7 @@ from chalicelib.core.config_file import ConfigFile
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.form_choices import FormChoices
 from chalicelib.core.settings import HCAPTCHA_TEST_SECRET, HCAPTCHA_TEST_SITEKEY, Settings
+from chalicelib.core.signing_keys import new_signing_key, parameter_name
 
 from . import config_check, policies, stage_config, throttle
 from .stack import DeployError, StackDeployer, stack_name, template_parameters
@@ -112,6 +113,7 @@ class Deployment:
 
         region, account = self._whereabouts()
         secret_parameter = self._secret_parameter(config)
+        self._ensure_signing_key()
         settings = dataclasses.replace(settings, secret_parameter=secret_parameter)
         name = stack_name(self.stage)
         if self.stacks.describe(name) is None:
@@ -295,6 +297,21 @@ class Deployment:
             "no hCaptcha secret: set HCAPTCHA_SECRET (stored in SSM for you) or HCAPTCHA_SECRET_PARAMETER "
             "(the name of an SSM SecureString parameter you created)"
         )
+
+    def _ensure_signing_key(self) -> None:
+        """The stage's signing key in SSM: made on the first deploy, never replaced (a new key voids every link)."""
+        ssm = self.session.client("ssm")
+        name = parameter_name(self.stage)
+        if self._secure_parameter_exists(ssm, name):
+            return
+        ssm.put_parameter(
+            Name=name,
+            Value=new_signing_key(),
+            Type="SecureString",
+            Overwrite=False,
+            Description=f"letterbox {self.stage}: signing key (captcha challenges, review links)",
+        )
+        self._say(f"made the stage's signing key in SSM as {name} (SecureString)")
 
     def _secure_parameter_exists(self, ssm: Any, name: str) -> bool:
         try:

@@ -8,12 +8,14 @@ api     s3:PutObject on submissions/*; s3:ListBucket limited to the submissions/
         a missing upload); uploads/* and attachments/*
         for files (the presigned POST is signed by this role); s3:GetObject on wall/* and
         s3:ListBucket limited to wall/ (the published feed; never moderation/, where decisions
-        are kept); ssm:GetParameter on the hCaptcha secret's parameter.
+        are kept); ssm:GetParameter on the hCaptcha secret's parameter and on the stage's
+        signing key (chalicelib/core/signing_keys.py).
 notify  s3:GetObject on submissions/* and attachments/*, s3:ListBucket on submissions/ (a 404
         for a submission deleted before its email); s3:GetObject, PutObject and
         DeleteObject on notified/* (the "sent" markers); ses:SendEmail and
         ses:SendRawEmail on the sender's identity; the SQS calls of the event source
-        mapping and of the handler itself, on the notify queue only.
+        mapping and of the handler itself, on the notify queue only; ssm:GetParameter on the
+        stage's signing key (the review links in emails).
 digests sqs:GetQueueUrl and sqs:SendMessage on the notify queue only: the schedule queues a
         "digest due" message and reads nothing (the notify function builds the digest).
 all     logs:CreateLogStream and logs:PutLogEvents on their own log group (the infra
@@ -34,6 +36,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+from chalicelib.core.signing_keys import parameter_name
 
 APP_NAME = "letterbox"
 SUBMISSIONS = "submissions/"
@@ -105,8 +109,15 @@ class PolicyContext:
 
     @property
     def parameter_arn(self) -> str:
+        return self._parameter_arn(self.secret_parameter)
+
+    @property
+    def signing_key_arn(self) -> str:
+        return self._parameter_arn(parameter_name(self.stage))
+
+    def _parameter_arn(self, name: str) -> str:
         # SSM ARNs hold the name without its leading slash: parameter/letterbox/prod/...
-        return f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter/{self.secret_parameter.lstrip('/')}"
+        return f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter/{name.lstrip('/')}"
 
     @property
     def s3_service(self) -> str:
@@ -183,6 +194,7 @@ def api_policy(context: PolicyContext) -> Policy:
     ]
     if context.secret_parameter:
         statements.append(_statement("ReadCaptchaSecret", ["ssm:GetParameter"], [context.parameter_arn]))
+    statements.append(_statement("ReadTheSigningKey", ["ssm:GetParameter"], [context.signing_key_arn]))
     statements += _common(context, function_names(context.stage)["api_handler"])
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -220,6 +232,7 @@ def notify_policy(context: PolicyContext) -> Policy:
             ],
             [context.queue_arn],
         ),
+        _statement("ReadTheSigningKey", ["ssm:GetParameter"], [context.signing_key_arn]),
     ]
     statements += _common(context, function_names(context.stage)["notify"])
     return {"Version": "2012-10-17", "Statement": statements}

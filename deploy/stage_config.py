@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.core.form_choices import FormChoices
+from chalicelib.core.signing_keys import PARAMETER_VARIABLE, parameter_name
 
 from .policies import policy_file_names
 
@@ -26,6 +27,8 @@ SECRET_VARIABLES = frozenset({"HCAPTCHA_SECRET"})
 # The local stack's alone: the marker that accepts test keys, its demo site, another file than the one shipped.
 LOCAL_VARIABLES = ("LETTERBOX_LOCAL", "LETTERBOX_LOCAL_ORIGINS", "LETTERBOX_CONFIG")
 FUNCTIONS = ("api_handler", "notify", "digests")
+# The functions that sign or check with the stage's signing key (the deploy creates it).
+SIGNING_FUNCTIONS = ("api_handler", "notify")
 
 
 class StageConfigError(Exception):
@@ -141,6 +144,12 @@ def render(
         "HCAPTCHA_SITEKEY": settings.sitekey,
         "HCAPTCHA_SECRET_PARAMETER": settings.secret_parameter,
     }
+    for signer in SIGNING_FUNCTIONS:
+        function = functions[signer]
+        function["environment_variables"] = {
+            **function.get("environment_variables", {}),
+            PARAMETER_VARIABLE: parameter_name(stage),
+        }
     rendered.setdefault("stages", {})[stage] = stage_settings
     check_no_secrets(rendered)
     check_not_local(rendered, stage)

@@ -6,6 +6,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.signing_keys import parameter_name
+
 from . import stage_config
 from .deployment import BUCKET_NAME, SECRET_PARAMETER, Deployment, _object_count, chalice_command
 from .stack import APP_NAME, DeployError, stack_name
@@ -38,6 +40,8 @@ class Teardown(Deployment):
             self._say(f"deleting stack {name}")
             self.stacks.delete(name)
         self._delete_stored_secret()
+        # Always made by the deploy: links and challenges it signed die with the stage.
+        self._delete_parameter(parameter_name(self.stage))
         kept = self._bucket_fate(bucket)
         self._say(f"stage {self.stage} is torn down. Kept: {kept}; .chalice/config.json (the stage's settings).")
 
@@ -56,9 +60,12 @@ class Teardown(Deployment):
         if named and named != ours:
             self._say(f"kept SSM parameter {named}: you created it")
             return
+        self._delete_parameter(ours)
+
+    def _delete_parameter(self, name: str) -> None:
         try:
-            self.session.client("ssm").delete_parameter(Name=ours)
-            self._say(f"deleted SSM parameter {ours}")
+            self.session.client("ssm").delete_parameter(Name=name)
+            self._say(f"deleted SSM parameter {name}")
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ParameterNotFound":
                 raise

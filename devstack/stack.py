@@ -18,9 +18,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
 from moto.server import ThreadedMotoServer
 
 from chalicelib.core.form_choices import FormChoices
+from chalicelib.core.signing_keys import PARAMETER_VARIABLE, new_signing_key, parameter_name
 from letterbox import devstate
 
 from .demo import DemoServer
@@ -89,6 +91,7 @@ class LocalStack:
     resources: str | None = None
     # Where `letterbox --local` finds this stack while it runs (letterbox/devstate.py).
     _state_file: Path | None = None
+    _signing_parameter: str = ""
 
     @property
     def aws_url(self) -> str:
@@ -125,6 +128,7 @@ class LocalStack:
             "LETTERBOX_NOTIFY_QUEUE": self.outputs["NotifyQueueName"],
             "LETTERBOX_OUTBOX": str(self.outbox),
             "HCAPTCHA_VERIFY_URL": self._siteverify.url,
+            PARAMETER_VARIABLE: self._signing_parameter,
         }
 
     def start(self, output: int | None = None) -> LocalStack:
@@ -139,6 +143,7 @@ class LocalStack:
             uploads = ",".join(self.choices.all_origins)  # every origin any form allows may upload
             parameters = {"Stage": self.resources or self.stage, "SenderAddress": sender, "UploadOrigins": uploads}
             self.outputs = apply_template(TEMPLATE, parameters)
+            self._signing_parameter = put_signing_key(self.resources or self.stage)
         self._siteverify = CrowdSiteverifyServer(self.host, self.ports.captcha).start()
         self._output = output
         self._api = self._start_api(output)
@@ -223,6 +228,14 @@ def temporary_env(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def put_signing_key(stage: str) -> str:
+    """A new signing key in the local SSM, as the deploy makes one in AWS; its parameter's name."""
+    name = parameter_name(stage)
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name=name, Value=new_signing_key(), Type="SecureString", Overwrite=True)
+    return name
 
 
 def stage_env(stage: str) -> dict[str, str]:

@@ -39,8 +39,9 @@ def test_destroy_keeps_the_bucket_and_says_so(project: Path, aws_endpoint: str) 
     assert s3.list_objects_v2(Bucket=outputs["BucketName"])["KeyCount"] == 1
     assert f"Kept: bucket {outputs['BucketName']} (1 objects" in out.getvalue()
     assert "make destroy STAGE=keep DELETE_DATA=1" in out.getvalue()
-    with pytest.raises(boto3.client("ssm").exceptions.ParameterNotFound):
-        boto3.client("ssm").get_parameter(Name=SECRET_PARAMETER.format(stage="keep"))
+    for parameter in (SECRET_PARAMETER.format(stage="keep"), "/letterbox/keep/signing-key"):
+        with pytest.raises(boto3.client("ssm").exceptions.ParameterNotFound):
+            boto3.client("ssm").get_parameter(Name=parameter)
 
 
 def test_destroy_with_delete_data_asks_then_removes_every_version(project: Path, aws_endpoint: str) -> None:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -89,6 +90,23 @@ def test_deploying_again_changes_no_file_and_needs_no_secret(project: Path, aws_
     assert {path: path.read_bytes() for path in files_under(project / ".chalice")} == before
     assert "wrote" not in out.getvalue()
     assert chalice.commands()[0] == ["deploy", "--stage", "prod"]
+
+
+def test_the_first_deploy_makes_the_signing_key_and_later_ones_keep_it(project: Path, aws_endpoint: str) -> None:
+    deployment(project, "prod", OPERATOR_ENV)[0].deploy()
+    ssm = boto3.client("ssm")
+    first = ssm.get_parameter(Name="/letterbox/prod/signing-key", WithDecryption=True)["Parameter"]
+
+    made, _, _, out = deployment(project, "prod", OPERATOR_ENV)
+    made.deploy()
+
+    again = ssm.get_parameter(Name="/letterbox/prod/signing-key", WithDecryption=True)["Parameter"]
+    assert first["Type"] == "SecureString"
+    assert len(base64.b64decode(first["Value"])) == 32
+    assert again["Value"] == first["Value"]  # a new key would void every link and challenge given out
+    assert "signing key" not in out.getvalue()
+    assert first["Value"] not in out.getvalue()
+    assert not [path for path in files_under(project) if first["Value"].encode() in path.read_bytes()]
 
 
 def test_settings_come_from_config_json_when_not_given_again(project: Path, aws_endpoint: str) -> None:

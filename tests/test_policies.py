@@ -15,6 +15,8 @@ from infra.template import load_template
 from tests.conftest import TEMPLATE
 from tests.deploy_fakes import ACCOUNT, KMS_KEY, OUTPUTS, REGION, SENDER, context, statements
 
+SIGNING_KEY_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/letterbox/prod/signing-key"
+
 
 def test_the_api_policy_grants_its_prefixes_and_nothing_else() -> None:
     found = statements(policies.api_policy(context()))
@@ -36,6 +38,12 @@ def test_the_api_policy_grants_its_prefixes_and_nothing_else() -> None:
         "Effect": "Allow",
         "Action": ["ssm:GetParameter"],
         "Resource": [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/letterbox/prod/hcaptcha-secret"],
+    }
+    assert found["ReadTheSigningKey"] == {
+        "Sid": "ReadTheSigningKey",
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter"],
+        "Resource": [SIGNING_KEY_ARN],
     }
     assert found["WriteOwnLogs"]["Resource"] == [
         f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/letterbox-prod:*"
@@ -63,8 +71,10 @@ def test_the_notify_policy_grants_its_prefixes_its_sender_and_its_queue() -> Non
         "sqs:GetQueueUrl",
     }
     assert found["ConsumeTheNotifyQueue"]["Resource"] == [OUTPUTS["NotifyQueueArn"]]
-    granted = {action for s in found.values() for action in s["Action"]}
-    assert "ssm:GetParameter" not in granted  # the notify function needs no hCaptcha secret
+    # The notify function needs no hCaptcha secret: its one parameter is the signing key (review links).
+    parameters = [s for s in found.values() if "ssm:GetParameter" in s["Action"]]
+    assert parameters == [found["ReadTheSigningKey"]]
+    assert found["ReadTheSigningKey"]["Resource"] == [SIGNING_KEY_ARN]
     assert found["ListSubmissionsOnly"]["Condition"] == {"StringLike": {"s3:prefix": ["submissions/*"]}}
 
 

@@ -18,9 +18,11 @@ from app import app, notify
 from chalicelib import runtime
 from chalicelib.core import aws, ids
 from chalicelib.core.attachments import UploadedFile
+from chalicelib.core.signing_keys import derived_key
 from chalicelib.notify.batch import BatchPartiallyFailed
 from deploy import policies
 from devstack.infra import apply_template
+from devstack.stack import put_signing_key
 from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_SECRET, TEST_TOKEN
 from tests.deploy_fakes import OUTPUTS, SENDER, context
 from tests.iam_simulator import CallRecorder, denied_calls
@@ -62,6 +64,8 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
     monkeypatch.setenv("LETTERBOX_BUCKET", policy_stack["BucketName"])
     monkeypatch.delenv("HCAPTCHA_SECRET")
     monkeypatch.setenv("HCAPTCHA_SECRET_PARAMETER", parameter)
+    signing_key = put_signing_key("policy")
+    monkeypatch.setenv("LETTERBOX_SIGNING_KEY_PARAMETER", signing_key)
     runtime.reset()
     report = {
         "kind": "picket",
@@ -89,6 +93,7 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
         runtime.attachment_store().discard_uploads(
             [UploadedFile("u1", "a.pdf", "application/pdf", 1, "uploads/action-report/u1")]
         )
+        derived_key("altcha")  # the captcha's key, from the stage's signing key
     assert {"s3.PutObject", "s3.HeadObject", "s3.DeleteObject", "ssm.GetParameter"} <= recorder.operations()
     assert denied_calls(recorder, api_policy) == []
 
@@ -104,6 +109,7 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
         monkeypatch.setenv(name, value)
     runtime.reset()
     recorder.calls.clear()
+    derived_key("review")  # the review links' key
     sqs, url = own.client("sqs"), policy_stack["NotifyQueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="not an S3 event")  # fails: the batch is settled by hand
     messages: list[Mapping[str, Any]] = []
@@ -137,7 +143,7 @@ def test_the_rendered_policies_allow_every_call_the_functions_make(
         "sqs.DeleteMessageBatch",
         "sqs.ChangeMessageVisibility",
     } <= recorder.operations()
-    assert "ssm.GetParameter" not in recorder.operations()
+    # Its one parameter is the signing key: the policy grants no other (the hCaptcha secret is the API's).
     assert denied_calls(recorder, notify_policy) == []
 
 

@@ -38,8 +38,14 @@ def test_render_sets_the_stage_from_the_stack_and_leaves_dev_alone() -> None:
     assert api["environment_variables"] == {
         "HCAPTCHA_SITEKEY": SITEKEY,
         "HCAPTCHA_SECRET_PARAMETER": "/letterbox/prod/hcaptcha-secret",
+        "LETTERBOX_SIGNING_KEY_PARAMETER": "/letterbox/prod/signing-key",
     }
-    assert notify_function["environment_variables"] == {"LETTERBOX_CAPTCHA": "off"}
+    # The notify function signs review links; the digests schedule signs nothing.
+    assert notify_function["environment_variables"] == {
+        "LETTERBOX_CAPTCHA": "off",
+        "LETTERBOX_SIGNING_KEY_PARAMETER": "/letterbox/prod/signing-key",
+    }
+    assert "LETTERBOX_SIGNING_KEY_PARAMETER" not in str(prod["lambda_functions"]["digests"])
 
 
 def test_render_is_deterministic_and_running_it_again_changes_nothing() -> None:

@@ -97,6 +97,8 @@ class Settings:
     is_local: bool = False
     # Each form's notify = "each" | "hourly" | "daily" (chalicelib/core/digest_periods.py).
     digests: DigestChoices = field(default_factory=DigestChoices)
+    # The SSM parameter of the stage's signing key (chalicelib/core/signing_keys.py), read on first use.
+    signing_key_parameter: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -163,6 +165,7 @@ class Settings:
             forms=FormChoices.from_env(env, config=config, form_names=form_names),
             is_local=is_local(env),
             digests=DigestChoices.from_env(env, config=config),
+            signing_key_parameter=reader.text("LETTERBOX_SIGNING_KEY_PARAMETER", ""),
         )
         settings.check()
         return settings
