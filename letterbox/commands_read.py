@@ -97,10 +97,18 @@ Examples:
     show_default=True,
     help="Show at most this many (0: all).",
 )
+@identity_option
 @where_options
 @click.pass_context
 def list_command(
-    ctx: click.Context, /, form: str | None, since: date | None, until: date | None, limit: int, **where: Any
+    ctx: click.Context,
+    /,
+    form: str | None,
+    since: date | None,
+    until: date | None,
+    limit: int,
+    identity_files: tuple[Path, ...],
+    **where: Any,
 ) -> None:
     """Submissions, newest first: id, form, when received, and the form's summary.
 
@@ -113,7 +121,7 @@ def list_command(
     )
     wanted = list(itertools.islice(found, limit + 1)) if limit else list(found)
     more = bool(limit) and len(wanted) > limit
-    reader = RecordReader(run.target.s3, run.target.bucket)
+    reader = reader_for(run, identity_files)
     shown = [
         (record, fields.summary(record, run.form(record.form), run.lang(record.form)))
         for _, record in reader.read_many(wanted[: limit or None])

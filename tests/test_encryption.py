@@ -310,6 +310,21 @@ def test_show_and_stats_open_with_the_identity_and_say_encrypted_without(encrypt
     assert "encrypted" in stats.stderr
 
 
+def test_list_shows_the_summary_with_the_identity_and_the_title_without(encrypted: Encrypted, stored: str) -> None:
+    opened = letterbox(encrypted, "--json", "list", "--form", "testimony", "--identity", str(encrypted.right_key))
+    sealed = letterbox(encrypted, "--json", "list", "--form", "testimony")
+
+    assert opened.returncode == 0, opened.stderr
+    assert [(row["id"], row["summary"]) for row in json.loads(opened.stdout)] == [
+        (stored, f"Testimony from {SUBMITTED['city']}")
+    ]
+    assert sealed.returncode == 0, sealed.stderr
+    # The subject names an encrypted field: without the key, the form's title stands in for it.
+    assert [(row["id"], row["summary"]) for row in json.loads(sealed.stdout)] == [(stored, "Testimony")]
+    assert "encrypted" in sealed.stderr
+    assert_holds_nothing_typed("list without the key", sealed.stdout.encode())
+
+
 def test_a_bad_recipient_stops_the_stack_naming_the_form_and_the_key(tmp_path: Path) -> None:
     env = write_project(tmp_path, "age1" + "x" * 58)
     ports = Ports(aws=free_port(), captcha=free_port(), api=free_port(), demo=free_port())
