@@ -26,9 +26,11 @@ from typing import Any, TypeVar
 import chalice
 
 from bench.aws import LocalAws
-from bench.common import REPORT, ROOT, api_event, median, now, submit_event
+from bench.common import REPORT, ROOT, SEALED_FORM, api_event, median, now, sealed_form_env, submit_event
 
-KINDS = ("baseline", "api", "notify")
+KINDS = ("baseline", "api", "api_sealed", "notify")
+# The functions whose cold start is compared with the baseline's.
+SUBJECTS = ("api", "api_sealed", "notify")
 T = TypeVar("T")
 CHILD_TIMEOUT = 120
 COLD_SCRIPT = Path(__file__).resolve().parent / "cold.py"
@@ -54,6 +56,7 @@ class Function:
 
     target: str  # module:handler
     path: Path  # on PYTHONPATH, and the working directory
+    env: tuple[tuple[str, str], ...] = ()  # what this function's configuration adds
 
 
 @dataclass(frozen=True)
@@ -63,19 +66,20 @@ class Condition:
     env: dict[str, str]
 
 
-def source_condition(pycache: Path) -> Condition:
+def source_condition(pycache: Path, sealed: dict[str, str]) -> Condition:
     return Condition(
         "source",
         {
             "baseline": Function("bench.baseline_app.app:app", ROOT),
             "api": Function("app:app", ROOT),
+            "api_sealed": Function("app:app", ROOT, tuple(sealed.items())),
             "notify": Function("app:notify", ROOT),
         },
         {"PYTHONPYCACHEPREFIX": str(pycache)},
     )
 
 
-def packaged_condition(package_zip: Path, workdir: Path, bytecode: bool = False) -> Condition:
+def packaged_condition(package_zip: Path, workdir: Path, sealed: dict[str, str], bytecode: bool = False) -> Condition:
     """The deployment package extracted, and the baseline laid out as chalice would package it.
 
     With `bytecode`, both are compiled first (unchecked-hash .pyc, valid whatever the files' times):
@@ -100,6 +104,7 @@ def packaged_condition(package_zip: Path, workdir: Path, bytecode: bool = False)
         {
             "baseline": Function("app:app", baseline),
             "api": Function("app:app", letterbox),
+            "api_sealed": Function("app:app", letterbox, tuple(sealed.items())),
             "notify": Function("app:notify", letterbox),
         },
         {"PYTHONDONTWRITEBYTECODE": "1"},
@@ -112,6 +117,7 @@ def run_child(
     """Spawn bench/cold.py, time it from spawn to its first answer, return what it measured."""
     base = {name: value for name, value in env.items() if name not in _PYTHON_VARIABLES}
     base.update(condition.env)
+    base.update(function.env)
     with tempfile.TemporaryDirectory(prefix="letterbox-bench-") as tmp:
         path = Path(tmp) / "events.json"
         path.write_text(json.dumps(list(events)))
@@ -140,7 +146,7 @@ def run_child(
 
 
 def _check(kind: str, result: dict[str, Any], function: Function) -> None:
-    expected = {"baseline": [200], "api": [201], "notify": [200]}[kind]
+    expected = {"baseline": [200], "api": [201], "api_sealed": [201], "notify": [200]}[kind]
     if result["statuses"] != expected:
         raise RuntimeError(f"{kind}: answered {result['statuses']}, expected {expected}")
     if kind == "notify" and result["first_calls"].get("sesv2.SendEmail") != 1:
@@ -194,17 +200,20 @@ def measure(
     # Time and CPU to an answer are measured, not SES's rate: no pause between the steady run's sends.
     env = {**aws.child_env(), "LETTERBOX_SEND_RATE": "100000"}
     put_body = json.dumps(REPORT)
-    source = source_condition(workdir / "pycache")
+    sealed = sealed_form_env(workdir / "sealed")
+    source = source_condition(workdir / "pycache", sealed)
     conditions = [source]
     if package_zip is not None:
-        conditions.append(packaged_condition(package_zip, workdir))
-        conditions.append(packaged_condition(package_zip, workdir, bytecode=True))
+        conditions.append(packaged_condition(package_zip, workdir, sealed))
+        conditions.append(packaged_condition(package_zip, workdir, sealed, bytecode=True))
 
     def events(kind: str, count: int) -> list[dict[str, Any]]:
         if kind == "baseline":
             return [api_event("/put", None, put_body) for _ in range(count)]
         if kind == "api":
             return [submit_event(REPORT) for _ in range(count)]
+        if kind == "api_sealed":
+            return [submit_event(REPORT, form=SEALED_FORM) for _ in range(count)]
         return [{"Records": aws.take_records(1)} for _ in range(count)]
 
     # Long-lived runs first: they fill the bytecode cache (kept out of the cold samples), give the warm
@@ -220,6 +229,11 @@ def measure(
     steady_runs["notify"] = run_child(source.functions["notify"], events("notify", 1 + steady), env, source)
     for kind, result in steady_runs.items():
         _check(kind, result, source.functions[kind])
+    _check(
+        "api_sealed",
+        run_child(source.functions["api_sealed"], events("api_sealed", 1), env, source),
+        source.functions["api_sealed"],
+    )
     for condition in conditions[1:]:
         for kind, function in condition.functions.items():
             _check(kind, run_child(function, events(kind, 1), env, condition), function)
@@ -256,15 +270,13 @@ def measure(
                     )
                 ]
             )
-            for kind in ("api", "notify")
+            for kind in SUBJECTS
         }
         results[condition.name] = {
             **summaries,
-            "ratio": {kind: summaries[kind]["total_ms"] / base for kind in ("api", "notify")},
+            "ratio": {kind: summaries[kind]["total_ms"] / base for kind in SUBJECTS},
             "median_of_per_round_ratios": per_round,
-            "cpu_ratio": {
-                kind: summaries[kind]["cpu_ms"] / summaries["baseline"]["cpu_ms"] for kind in ("api", "notify")
-            },
+            "cpu_ratio": {kind: summaries[kind]["cpu_ms"] / summaries["baseline"]["cpu_ms"] for kind in SUBJECTS},
         }
     return {
         "method": (

@@ -27,6 +27,8 @@ TEST_SITEKEY = "10000000-ffff-ffff-ffff-000000000001"
 TEST_SECRET = "0x0000000000000000000000000000000000000000"  # noqa: S105 (hCaptcha's public test secret)
 TEST_TOKEN = "10000000-aaaa-bbbb-cccc-000000000001"  # noqa: S105 (hCaptcha's public test token)
 FORM = "action-report"
+# The same form, encrypted to an organizer's age key (sealed_form_env).
+SEALED_FORM = "action-report-sealed"
 SUBMIT_RESOURCE = "/forms/{form}/submissions"
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "bench",
@@ -110,8 +112,28 @@ def api_event(
     }
 
 
-def submit_event(data: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    return api_event(SUBMIT_RESOURCE, {"form": FORM}, json.dumps(data), headers)
+def submit_event(data: Mapping[str, Any], headers: Mapping[str, str] | None = None, form: str = FORM) -> dict[str, Any]:
+    return api_event(SUBMIT_RESOURCE, {"form": form}, json.dumps(data), headers)
+
+
+def sealed_form_env(directory: Path) -> dict[str, str]:
+    """The forms of schemas/ plus SEALED_FORM (the action report again), encrypted to a fresh age key.
+
+    The variables point the functions at that copy: the same report, submitted to both, shows
+    what encryption costs.
+    """
+    import pyrage
+
+    schemas = directory / "schemas"
+    schemas.mkdir(parents=True, exist_ok=True)
+    for schema in (ROOT / "schemas").glob("*.json"):
+        (schemas / schema.name).write_bytes(schema.read_bytes())
+    (schemas / f"{SEALED_FORM}.json").write_bytes((ROOT / "schemas" / f"{FORM}.json").read_bytes())
+    recipient = pyrage.x25519.Identity.generate().to_public()
+    config = directory / "letterbox.toml"
+    shipped = (ROOT / "letterbox.toml").read_text(encoding="utf-8")
+    config.write_text(f'{shipped}\n[forms.{SEALED_FORM}]\nencrypt_to = ["{recipient}"]\n', encoding="utf-8")
+    return {"LETTERBOX_SCHEMAS": str(schemas), "LETTERBOX_CONFIG": str(config)}
 
 
 def free_port() -> int:

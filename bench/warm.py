@@ -17,10 +17,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench.cold import Context, peak_rss_kb
@@ -29,10 +31,12 @@ from bench.common import (
     INVALID_REPORT,
     REPORT,
     ROOT,
+    SEALED_FORM,
     SENDER,
     SUBMIT_RESOURCE,
     api_event,
     free_port,
+    sealed_form_env,
     submit_event,
 )
 from devstack.worker import lambda_sqs_record
@@ -163,6 +167,8 @@ def hostile_events(body: str) -> Callable[[int], dict[str, Any]]:
 
 def _measure(captcha: bool, samples: int, requests: int, verify_url: str | None) -> dict[str, Any]:
     _environment(captcha, verify_url or "http://127.0.0.1:9/siteverify")
+    sealed_dir = tempfile.TemporaryDirectory(prefix="letterbox-bench-sealed-")
+    os.environ.update(sealed_form_env(Path(sealed_dir.name)))
 
     from botocore.response import StreamingBody
     from botocore.stub import Stubber
@@ -224,6 +230,8 @@ def _measure(captcha: bool, samples: int, requests: int, verify_url: str | None)
     variants = [
         Variant("baseline_echo", baseline.app, lambda _i: api_event("/echo", None, echo_body), 200),
         Variant("accepted", letterbox.app, lambda _i: submit_event(REPORT), 201, stub_put),
+        # The same report to the same form encrypted to one age key: what sealing costs.
+        Variant("accepted_sealed", letterbox.app, lambda _i: submit_event(REPORT, form=SEALED_FORM), 201, stub_put),
         Variant("rejected_422", letterbox.app, lambda _i: submit_event(INVALID_REPORT), 422),
         # The costliest bodies within the 64 KB limit that v1 let reach the validator or the parser.
         *(
