@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import pytest
@@ -72,7 +72,7 @@ def test_an_unreachable_ssm_is_unavailable_and_asked_again_next_time(aws_endpoin
     ],
 )
 def test_a_parameter_not_as_the_deploy_makes_it_is_refused_without_its_value(
-    aws_endpoint: str, kind: str, value: str, message: str
+    aws_endpoint: str, kind: Literal["String", "SecureString"], value: str, message: str
 ) -> None:
     boto3.client("ssm").put_parameter(Name="/letterbox/odd/signing-key", Value=value, Type=kind, Overwrite=True)
     keys = SigningKeys("/letterbox/odd/signing-key", lambda: boto3.client("ssm"))
