@@ -22,6 +22,11 @@ $(NODE_STAMP): package.json package-lock.json
 embed/letterbox-age.js: embed/src/letterbox-age.js $(NODE_STAMP)
 	scripts/build-age-bundle $@
 
+# The demo's snippets, as `letterbox snippet` prints them (after a schema changes); a test checks they are current.
+.PHONY: demo-pages
+demo-pages: $(STAMP)
+	$(BIN)/python -m devstack.demo_pages
+
 ## Run the API, the worker, the local AWS and the demo page, offline. Ctrl-C stops all.
 dev: $(STAMP)
 	$(BIN)/python -m devstack

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.core.aws_errors import StorageError
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.sealing import BadIdentity
-from letterbox import commands_act, commands_read, commands_wall, keygen
+from letterbox import commands_act, commands_read, commands_wall, keygen, snippet
 from letterbox.erase import EraseFailed
 from letterbox.reading import Undecryptable
 from letterbox.resend import ResendRefused
@@ -85,6 +85,7 @@ for command in (
     commands_act.resend_command,
     commands_wall.wall_group,
     keygen.keygen_command,
+    snippet.snippet_command,
 ):
     cli.add_command(command)
 

@@ -91,7 +91,7 @@ def fill_action_report(form: Locator, mode: str, city: str = "Tbilisi") -> dict[
         links: dict[str, str | bool] = {"Links 1": "https://example.org/photos", "Links 2": "https://example.org/video"}
         form.get_by_role("button", name="Add a link").click()
     else:
-        links = {"Link 1": "https://example.org/photos", "Link 3": "https://example.org/video"}
+        links = {"Links 1": "https://example.org/photos", "Links 3": "https://example.org/video"}
     fill(form, links)
     return {**values, **links}
 
