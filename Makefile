@@ -22,6 +22,13 @@ $(NODE_STAMP): package.json package-lock.json
 embed/letterbox-age.js: embed/src/letterbox-age.js $(NODE_STAMP)
 	scripts/build-age-bundle $@
 
+# The translation catalogs (chalicelib/locale/): the code's new or changed texts added to every language's
+# catalog, then each compiled to the .mo the functions read. A test fails while a text is untranslated.
+.PHONY: catalogs
+catalogs: $(STAMP)
+	$(BIN)/python scripts/catalogs.py update
+	$(BIN)/python scripts/catalogs.py compile
+
 # The demo's snippets, as `letterbox snippet` prints them (after a schema changes); a test checks they are current.
 .PHONY: demo-pages
 demo-pages: $(STAMP)

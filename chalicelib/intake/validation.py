@@ -94,29 +94,42 @@ def _describe(error: ValidationError, lang: str) -> Iterable[FieldError]:
     yield FieldError(where, _message_for(error, lang))
 
 
+# The text for each rule broken, by JSON Schema keyword; rules with a limit say it ({n}).
+COUNTED = {
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+}
+TYPE_NAMES = {
+    "string": "type_string",
+    "integer": "type_integer",
+    "number": "type_number",
+    "boolean": "type_boolean",
+    "array": "type_array",
+    "object": "type_object",
+}
+FORMATS = {"date": "format_date", "email": "format_email", "uri": "format_uri"}
+OTHER_RULES = {"enum": "enum", "const": "enum", "uniqueItems": "unique_items", "pattern": "pattern"}
+
+
 def _message_for(error: ValidationError, lang: str) -> str:
     rule, limit = str(error.validator), error.validator_value
     if rule == "minLength" and limit == 1:
         return message("required", lang)
-    simple = {
-        "minLength": "min_length",
-        "maxLength": "max_length",
-        "minimum": "minimum",
-        "maximum": "maximum",
-        "minItems": "min_items",
-        "maxItems": "max_items",
-    }
-    if rule in simple:
-        return message(simple[rule], lang, n=limit)
+    if rule in COUNTED:
+        return message(COUNTED[rule], lang, n=limit)
     if rule == "type":
         expected = limit[0] if isinstance(limit, list) else limit
-        return message("type", lang, expected=message(f"type_{expected}", lang))
-    if rule == "format" and limit in ("date", "email", "uri"):
-        return message(f"format_{limit}", lang)
+        if expected in TYPE_NAMES:
+            return message("type", lang, expected=message(TYPE_NAMES[expected], lang))
+    if rule == "format" and limit in FORMATS:
+        return message(FORMATS[limit], lang)
     if rule == "pattern" and _schema_of(error).get("format") == "uri":
         return message("format_uri", lang)
-    keys = {"enum": "enum", "const": "enum", "uniqueItems": "unique_items", "pattern": "pattern"}
-    return message(keys.get(rule, "invalid"), lang)
+    return message(OTHER_RULES.get(rule, "invalid"), lang)
 
 
 def _schema_of(error: ValidationError) -> Mapping[str, Any]:

@@ -1,0 +1,46 @@
+"""The translations: one gettext catalog per language, read with the standard library alone.
+
+The English of every text is in the code, by key (e.g. chalicelib/intake/texts.py); each
+language's catalog is chalicelib/locale/<lang>/LC_MESSAGES/letterbox.po, an entry per text
+with the key as its context (msgctxt), the English as msgid and the translation as msgstr,
+plural forms by CLDR's rules for the language. `make catalogs` (scripts/catalogs, with Babel)
+adds new texts to every catalog and compiles each to the letterbox.mo read here; a test fails
+while a text is missing from a catalog or a catalog holds a text the code no longer has.
+
+A language is shipped when its compiled catalog is there: adding one is one new .po file.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "letterbox"
+SOURCE_LANGUAGE = "en"
+
+
+@functools.cache
+def languages() -> tuple[str, ...]:
+    """English, then every language with a compiled catalog, in alphabetical order."""
+    compiled = sorted(path.parent.parent.name for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
+    return (SOURCE_LANGUAGE, *(lang for lang in compiled if lang != SOURCE_LANGUAGE))
+
+
+@functools.cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    if lang == SOURCE_LANGUAGE or lang not in languages():
+        return gettext.NullTranslations()  # the English, as the code gives it
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as compiled:
+        return gettext.GNUTranslations(compiled)
+
+
+def text(key: str, english: str, lang: str) -> str:
+    """The text `key` in `lang`; the English when the catalog has no translation of it."""
+    return _translations(lang).pgettext(key, english)
+
+
+def plural(key: str, one: str, other: str, n: int, lang: str) -> str:
+    """The form of `key` for the number n, by the language's plural rules (Russian has three)."""
+    return _translations(lang).npgettext(key, one, other, n)

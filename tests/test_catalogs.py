@@ -1,0 +1,93 @@
+"""The translation catalogs (chalicelib/locale/, scripts/catalogs.py): complete, current, and used."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chalicelib.core import catalogs
+from chalicelib.intake.texts import MESSAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+# scripts/ is not a package: the tool is loaded from its file, as `python scripts/catalogs.py` runs it.
+_spec = importlib.util.spec_from_file_location("catalogs_tool", ROOT / "scripts" / "catalogs.py")
+assert _spec is not None
+assert _spec.loader is not None
+tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tool)
+
+
+def test_every_text_is_in_every_catalog_translated_and_compiled() -> None:
+    found = list(tool.problems())
+    assert found == [], "\n".join(found)
+
+
+def test_every_text_of_the_registries_is_used_by_the_code() -> None:
+    """A key no code names is a text nobody reads: the catalogs would carry it for nothing."""
+    registries = {module.replace(".", "/") + ".py" for module, _, _ in (r.partition(":") for r in tool.REGISTRIES)}
+    code = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (ROOT / "chalicelib").rglob("*.py")
+        if str(path.relative_to(ROOT)) not in registries
+    )
+    unused = [key for key in tool.registered() if not re.search(rf"[\"']{re.escape(key)}[\"']", code)]
+    assert unused == []
+
+
+def test_a_missing_translation_or_a_wrong_placeholder_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locale = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, locale)
+    po = locale / "ru" / "LC_MESSAGES" / "letterbox.po"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace('msgstr "Это поле обязательно."', 'msgstr ""')
+    text = text.replace('msgstr "Нужно ввести {expected}."', 'msgstr "Нужно ввести {ожидается}."')
+    po.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(tool, "LOCALE_DIR", locale)
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+
+    found = list(tool.problems())
+
+    assert "locale/ru/LC_MESSAGES/letterbox.po: required: not translated" in found
+    assert any(line.startswith("locale/ru/LC_MESSAGES/letterbox.po: type: placeholders") for line in found)
+    assert "locale/ru/LC_MESSAGES/letterbox.mo: not compiled from the catalog as it is (run `make catalogs`)" in found
+
+
+def test_a_text_added_to_the_code_is_reported_until_translated(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = tool.registered
+    monkeypatch.setattr(tool, "registered", lambda: {**original(), "brand_new": "A new text."})
+
+    found = list(tool.problems())
+
+    assert (
+        "chalicelib/locale/ru/LC_MESSAGES/letterbox.po: brand_new: missing (run `make catalogs`, then translate it)"
+        in found
+    )
+
+
+def test_russian_plurals_follow_cldr() -> None:
+    pair = MESSAGES["min_length"]
+    assert isinstance(pair, tuple)
+    one, other = pair
+    forms = {n: catalogs.plural("min_length", one, other, n, "ru") for n in (1, 3, 5, 11, 21, 112)}
+    assert forms[1] == forms[21] == "Не короче {n} символа."
+    assert forms[3] == forms[5] == forms[11] == forms[112] == "Не короче {n} символов."
+
+
+def test_the_check_command_exits_non_zero_on_a_problem_and_zero_now() -> None:
+    done = subprocess.run(
+        [sys.executable, "scripts/catalogs.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "every catalog is complete and compiled")
