@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import SubmissionRecord
-from chalicelib.notify.email_layout import TEXTS
+from chalicelib.notify.email_texts import TEXTS
 from chalicelib.notify.rendering import PLACEHOLDER
 
 # Lists in one cell: readable in a spreadsheet, and "; " is rare inside a link or a name.

@@ -20,7 +20,8 @@ from chalicelib.core.forms import FormDefinition
 from chalicelib.core.record import SubmissionRecord
 from chalicelib.core.storage import submission_key
 from chalicelib.notify import header_guard
-from chalicelib.notify.email_layout import POLICY, TEXTS, address_list, multipart, text_part
+from chalicelib.notify.email_layout import POLICY, address_list, multipart, text_part
+from chalicelib.notify.email_texts import DIGEST_TEXTS, TEXTS
 from chalicelib.notify.header_guard import header_value
 
 # The single email's own ways of showing a submission, so that both read alike. Private there: if
@@ -29,34 +30,6 @@ from chalicelib.notify.rendering import SUBJECT_LIMIT, _clean, _display, _fields
 
 # SES takes 40 MB; an email much larger than this is a burden to open: beyond it, entries are listed only.
 FULL_TEXT_BUDGET = 4 * 1024 * 1024
-
-DIGEST_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "subject": "{kind}: {title}, {count} new, {period}",
-        "hourly": "Hourly digest",
-        "daily": "Daily digest",
-        "intro": "{count} submission(s) arrived through the form \u201c{title}\u201d from {start} to {end} ({zone}).",
-        "list": "Submissions",
-        "meta": "id {id}, received {received}",
-        "unread": "{count} more submission(s) of this period are listed by id only: read them with letterbox show ID.",
-        "short": "The rest are listed above only, to keep this email small: read them with letterbox show ID.",
-        "period": "Period",
-        "count": "Submissions",
-    },
-    "ru": {
-        "subject": "{kind}: {title}, новых: {count}, {period}",
-        "hourly": "Сводка за час",
-        "daily": "Сводка за день",
-        "intro": "Через форму «{title}» пришло отправок: {count}, с {start} по {end} ({zone}).",
-        "list": "Отправки",
-        "meta": "номер {id}, получено {received}",
-        "unread": "Ещё отправок за этот период: {count}; здесь указаны только их номера: letterbox show НОМЕР.",
-        "short": "Остальные перечислены только в списке выше, чтобы письмо не было слишком большим: "
-        "letterbox show НОМЕР.",
-        "period": "Период",
-        "count": "Отправок",
-    },
-}
 
 
 @dataclass(frozen=True)

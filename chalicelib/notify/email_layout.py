@@ -1,4 +1,4 @@
-"""What the organizers' email says, in each language, how its parts lay it out, and its MIME parts.
+"""How the organizers' email lays out what it says (chalicelib/notify/email_texts.py), and its MIME parts.
 
 The parts are built under compat32, with plain-string headers (header_guard.header_value writes
 UTF-8 ones): several times faster than policy.default, which parses every header it is given.
@@ -20,59 +20,6 @@ from typing import Any
 from urllib.parse import quote
 
 from chalicelib.notify.header_guard import LINE
-
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "new": "New submission: {title}",
-        "intro": "A new submission arrived through the form \u201c{title}\u201d.",
-        "yes": "yes",
-        "no": "no",
-        "id": "Submission id",
-        "form": "Form",
-        "received": "Received",
-        "reply": "Press Reply to answer the sender.",
-        "metadata_only": "This form is set to metadata-only mode: the full submission is not in this email.",
-        "read_rest": "Read it from the bucket with:",
-        "not_given": "(not given)",
-        "files": "Files",
-        "files_attached": "{count} file(s) attached to this email.",
-        "files_linked": "The files are too large to attach ({size} MB in all). Download them within 7 days:",
-        "files_kept": "{count} file(s) are stored with the submission.",
-        "new_encrypted": "New encrypted submission: {title} ({id})",
-        "encrypted": "This form is encrypted: only its clear fields are in this email. The rest is in the attached "
-        "file, which only the form's age keys open.",
-        "decrypt": "Decrypt the attached file with your key:",
-        "encrypted_files": "The files are encrypted too, one .age file each: their names are in {id}.age, and "
-        "letterbox files {id} --identity key.txt saves them under those names.",
-        "encrypted_digest": "This form is encrypted: only its clear fields are listed. To read a submission: "
-        "letterbox show ID --identity key.txt",
-    },
-    "ru": {
-        "new": "Новая отправка: {title}",
-        "intro": "Через форму «{title}» пришла новая отправка.",
-        "yes": "да",
-        "no": "нет",
-        "id": "Номер отправки",
-        "form": "Форма",
-        "received": "Получено",
-        "reply": "Чтобы ответить отправителю, нажмите «Ответить».",
-        "metadata_only": "Для этой формы включён режим «только метаданные»: полный текст не приводится в письме.",
-        "read_rest": "Прочитать его в хранилище можно так:",
-        "not_given": "(не указано)",
-        "files": "Файлы",
-        "files_attached": "Файлов приложено к письму: {count}.",
-        "files_linked": "Файлы слишком велики для письма ({size} МБ всего). Скачайте их в течение 7 дней:",
-        "files_kept": "Файлов сохранено вместе с отправкой: {count}.",
-        "new_encrypted": "Новая зашифрованная отправка: {title} ({id})",
-        "encrypted": "Эта форма зашифрована: в письме только её открытые поля. Остальное в приложенном файле, "
-        "который открывают только ключи age этой формы.",
-        "decrypt": "Расшифруйте приложенный файл своим ключом:",
-        "encrypted_files": "Файлы тоже зашифрованы, каждый в своём файле .age: их названия внутри {id}.age, а "
-        "letterbox files {id} --identity key.txt сохранит их под этими названиями.",
-        "encrypted_digest": "Эта форма зашифрована: в списке только открытые поля. Прочитать отправку: "
-        "letterbox show ID --identity key.txt",
-    },
-}
 
 
 @dataclass(frozen=True)

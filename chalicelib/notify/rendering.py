@@ -16,7 +16,6 @@ from chalicelib.core.record import SubmissionRecord
 from chalicelib.notify import header_guard
 from chalicelib.notify.email_layout import (
     POLICY,
-    TEXTS,
     Body,
     address_list,
     attachment_part,
@@ -25,6 +24,7 @@ from chalicelib.notify.email_layout import (
     text_layout,
     text_part,
 )
+from chalicelib.notify.email_texts import TEXTS
 from chalicelib.notify.header_guard import header_value
 from chalicelib.notify.s3_events import StoredObject
 
