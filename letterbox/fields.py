@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.core import catalogs
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.record import SubmissionRecord
-from chalicelib.notify.email_texts import TEXTS
+from chalicelib.notify.email_texts import email_texts
 from chalicelib.notify.rendering import PLACEHOLDER
 
 # Lists in one cell: readable in a spreadsheet, and "; " is rare inside a link or a name.
@@ -33,7 +34,7 @@ def form_of(forms: FormRegistry, name: str) -> FormDefinition:
 
 
 def language(lang: str) -> str:
-    return lang if lang in TEXTS else "en"
+    return lang if lang in catalogs.languages() else "en"
 
 
 def printable(text: str) -> str:
@@ -44,7 +45,7 @@ def printable(text: str) -> str:
 def display(form: FormDefinition, name: str, value: Any, lang: str, separator: str = "\n") -> str:
     """A value as words: choices by their label, booleans as yes/no, lists joined."""
     if isinstance(value, bool):
-        return TEXTS[language(lang)]["yes" if value else "no"]
+        return email_texts(language(lang))["yes" if value else "no"]
     if isinstance(value, list):
         return separator.join(display(form, name, item, lang, separator) for item in value)
     if value is None:

@@ -28,8 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 from chalicelib.core.catalogs import DOMAIN, LOCALE_DIR  # noqa: E402 (after the path is set)
 
-# Where the code keeps its English: module:name of a dict key -> text, or -> (singular, plural).
-REGISTRIES = ("chalicelib.intake.texts:MESSAGES",)
+# Where the code keeps its English (module:name of a dict key -> text, or -> (singular, plural)), and the
+# prefix that sets its keys apart in the catalogs (chalicelib.core.catalogs.Texts).
+REGISTRIES = {
+    "chalicelib.intake.texts:MESSAGES": "",
+    "chalicelib.notify.email_texts:TEXTS": "email.",
+    "chalicelib.notify.email_texts:DIGEST_TEXTS": "digest.",
+}
 UNREVIEWED = "UNREVIEWED: not yet checked by a native speaker"
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 WIDTH = 120
@@ -40,13 +45,13 @@ Text = str | tuple[str, str]
 def registered() -> dict[str, Text]:
     """Every text of the code, by key; a key in two registries is a mistake."""
     found: dict[str, Text] = {}
-    for registry in REGISTRIES:
+    for registry, prefix in REGISTRIES.items():
         module, _, name = registry.partition(":")
         texts: Mapping[str, Text] = getattr(importlib.import_module(module), name)
         for key, english in texts.items():
-            if key in found:
-                raise SystemExit(f"text {key!r} is in two registries")
-            found[key] = english
+            if prefix + key in found:
+                raise SystemExit(f"text {prefix + key!r} is in two registries")
+            found[prefix + key] = english
     return found
 
 

@@ -220,7 +220,7 @@ def test_an_accepted_attachment_is_kept_with_the_submission_and_mailed_intact(
     assert attached == {"скан факса.pdf": PDF, "photo.png": photo}
     text = email.get_body(("plain",))
     assert text is not None
-    assert "2 file(s) attached" in text.get_content()
+    assert "2 files attached to this email." in text.get_content()
 
 
 def test_a_set_over_ten_megabytes_is_linked_not_attached(
@@ -256,7 +256,7 @@ def test_metadata_only_mode_sends_no_files_and_no_links(
     assert "X-Amz" not in email.as_string()
     text = email.get_body(("plain",))
     assert text is not None
-    assert "1 file(s) are stored with the submission" in text.get_content()
+    assert "1 file is stored with the submission." in text.get_content()
 
 
 def test_uploads_storage_accepted_but_over_the_limits_are_refused_at_submit(

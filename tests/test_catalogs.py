@@ -33,10 +33,12 @@ def test_every_text_of_the_registries_is_used_by_the_code() -> None:
     registries = {module.replace(".", "/") + ".py" for module, _, _ in (r.partition(":") for r in tool.REGISTRIES)}
     code = "\n".join(
         path.read_text(encoding="utf-8")
-        for path in (ROOT / "chalicelib").rglob("*.py")
+        for path in [*(ROOT / "chalicelib").rglob("*.py"), *(ROOT / "letterbox").rglob("*.py")]
         if str(path.relative_to(ROOT)) not in registries
     )
-    unused = [key for key in tool.registered() if not re.search(rf"[\"']{re.escape(key)}[\"']", code)]
+    prefixes = tuple(prefix for prefix in tool.REGISTRIES.values() if prefix)
+    keys = [key.removeprefix(next((p for p in prefixes if key.startswith(p)), "")) for key in tool.registered()]
+    unused = [key for key in keys if not re.search(rf"[\"']{re.escape(key)}[\"']", code)]
     assert unused == []
 
 

@@ -387,7 +387,7 @@ def test_files_are_counted_never_attached_nor_linked(
     [email] = digests_for(aws_endpoint, Period(utc(2026, 11, 19, 20), utc(2026, 11, 19, 21)))
     assert list(email.iter_attachments()) == []
     text, _ = plain_and_html(email)
-    assert "1 file(s) are stored with the submission." in text
+    assert "1 file is stored with the submission." in text
     assert "X-Amz-Signature" not in email.as_string()
 
 

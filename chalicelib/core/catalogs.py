@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import functools
 import gettext
+from collections.abc import Mapping
 from pathlib import Path
+
+# The English of a text, or of a text with a count: its singular and its plural.
+English = str | tuple[str, str]
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "letterbox"
@@ -44,3 +48,28 @@ def text(key: str, english: str, lang: str) -> str:
 def plural(key: str, one: str, other: str, n: int, lang: str) -> str:
     """The form of `key` for the number n, by the language's plural rules (Russian has three)."""
     return _translations(lang).npgettext(key, one, other, n)
+
+
+class Texts:
+    """One registry's texts in one language: texts["key"], or texts.count("key", n) for a text with a {count}.
+
+    `prefix` sets the registry's keys apart in the catalogs (the context of "yes" in the email's is "email.yes").
+    """
+
+    def __init__(self, registry: Mapping[str, English], lang: str, prefix: str = "") -> None:
+        self._registry = registry
+        self._lang = lang
+        self._prefix = prefix
+
+    def __getitem__(self, key: str) -> str:
+        english = self._registry[key]
+        if isinstance(english, tuple):
+            raise TypeError(f"{key!r} is a text with a count: use count()")
+        return text(self._prefix + key, english, self._lang)
+
+    def count(self, key: str, n: int, **params: object) -> str:
+        """The form for n, its {count} and other placeholders filled in."""
+        english = self._registry[key]
+        if not isinstance(english, tuple):
+            raise TypeError(f"{key!r} has no plural forms")
+        return plural(self._prefix + key, *english, n, self._lang).format(count=n, **params)

@@ -13,7 +13,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
 
-from chalicelib.core import ids
+from chalicelib.core import catalogs, ids
+from chalicelib.core.catalogs import Texts
 from chalicelib.core.digest_periods import DigestChoice, Period, local_label
 from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition
@@ -21,7 +22,7 @@ from chalicelib.core.record import SubmissionRecord
 from chalicelib.core.storage import submission_key
 from chalicelib.notify import header_guard
 from chalicelib.notify.email_layout import POLICY, address_list, multipart, text_part
-from chalicelib.notify.email_texts import DIGEST_TEXTS, TEXTS
+from chalicelib.notify.email_texts import digest_texts, email_texts
 from chalicelib.notify.header_guard import header_value
 
 # The single email's own ways of showing a submission, so that both read alike. Private there: if
@@ -61,16 +62,14 @@ class Entry:
 
 
 def render_digest(content: DigestContent, sender: str, recipients: Sequence[str]) -> EmailMessage:
-    lang = content.options.lang if content.options.lang in TEXTS else "en"
-    texts, digest_texts = TEXTS[lang], DIGEST_TEXTS[lang]
+    lang = content.options.lang if content.options.lang in catalogs.languages() else "en"
+    texts, digest = email_texts(lang), digest_texts(lang)
     form, period, choice = content.form, content.period, content.choice
     entries = [_entry(number, record, content, lang) for number, record in enumerate(content.records, 1)]
     count = len(entries) + len(content.unread)
     start, end = local_label(period.start, choice), local_label(period.end, choice)
-    kind = digest_texts["hourly" if choice.notify == "hourly" else "daily"]
-    subject = digest_texts["subject"].format(
-        kind=kind, title=form.title(lang), count=count, period=f"{start}\u2013{end}"
-    )
+    kind = digest["hourly" if choice.notify == "hourly" else "daily"]
+    subject = digest["subject"].format(kind=kind, title=form.title(lang), count=count, period=f"{start}\u2013{end}")
     message = header_guard.CheckedMessage(POLICY)
     message["Subject"] = header_value("Subject", _clean(subject, SUBJECT_LIMIT))
     message["From"] = address_list([sender])
@@ -80,17 +79,15 @@ def render_digest(content: DigestContent, sender: str, recipients: Sequence[str]
     message["X-Letterbox-Form"] = header_value("X-Letterbox-Form", _clean(form.name, SUBJECT_LIMIT))
     message["X-Letterbox-Digest"] = period.name
     message["X-Letterbox-Count"] = str(count)
-    intro = digest_texts["intro"].format(
-        count=count, title=form.title(lang), start=start, end=end, zone=choice.timezone
-    )
+    intro = digest.count("intro", count, title=form.title(lang), start=start, end=end, zone=choice.timezone)
     notice = texts["metadata_only"] if content.options.metadata_only else None
     if content.options.encrypts or any(record.is_encrypted for record in content.records):
         notice = texts["encrypted_digest"]
     full = _within_budget(entries)
     footer = [
         (texts["form"], f"{form.title(lang)} ({form.name})"),
-        (digest_texts["period"], f"{start} \u2013 {end} ({choice.timezone})"),
-        (digest_texts["count"], str(count)),
+        (digest["period"], f"{start} \u2013 {end} ({choice.timezone})"),
+        (digest["count"], str(count)),
     ]
     layout = _Layout(intro, notice, entries, full, content.unread, footer, lang)
     text, html = _printable(layout.text()), _printable(layout.html())
@@ -102,14 +99,14 @@ def render_digest(content: DigestContent, sender: str, recipients: Sequence[str]
 
 def _entry(number: int, record: SubmissionRecord, content: DigestContent, lang: str) -> Entry:
     form, options = content.form, content.options
-    texts = TEXTS[lang]
-    meta = DIGEST_TEXTS[lang]["meta"].format(id=record.id, received=record.received_at)
+    texts = email_texts(lang)
+    meta = digest_texts(lang)["meta"].format(id=record.id, received=record.received_at)
     rows = [
         (form.label(name, lang), _display(form, name, value, lang))
         for name, value in _fields_to_show(record, form, options)
     ]
     if record.attachments:
-        rows.append((texts["files"], texts["files_kept"].format(count=len(record.attachments))))
+        rows.append((texts["files"], texts.count("files_kept", len(record.attachments))))
     # As the single email of a metadata-only form: the command that reads the rest from the bucket.
     read_rest = None
     if options.metadata_only and ids.is_submission_id(record.id):
@@ -138,8 +135,8 @@ class _Layout:
     lang: str
 
     @property
-    def _texts(self) -> dict[str, str]:
-        return DIGEST_TEXTS[self.lang]
+    def _texts(self) -> Texts:
+        return digest_texts(self.lang)
 
     def text(self) -> str:
         lines = [self.intro, ""]
@@ -152,7 +149,7 @@ class _Layout:
                 lines.append(f"    {entry.read_rest}")
         lines += [f"    {item.id}" for item in self.unread]
         if self.unread:
-            lines += ["", self._texts["unread"].format(count=len(self.unread))]
+            lines += ["", self._texts.count("unread", len(self.unread))]
         for entry in self.entries[: self.full]:
             if not entry.rows:
                 continue
@@ -179,7 +176,7 @@ class _Layout:
         parts.append("</ol>")
         if self.unread:
             parts.append("<p>" + "<br>".join(escape(item.id) for item in self.unread) + "</p>")
-            parts.append(f"<p>{escape(self._texts['unread'].format(count=len(self.unread)))}</p>")
+            parts.append(f"<p>{escape(self._texts.count('unread', len(self.unread)))}</p>")
         for entry in self.entries[: self.full]:
             if not entry.rows:
                 continue

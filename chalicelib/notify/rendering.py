@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from chalicelib.core import catalogs
 from chalicelib.core.form_choices import FormOptions
 from chalicelib.core.forms import FormDefinition
 from chalicelib.core.record import SubmissionRecord
@@ -24,7 +25,7 @@ from chalicelib.notify.email_layout import (
     text_layout,
     text_part,
 )
-from chalicelib.notify.email_texts import TEXTS
+from chalicelib.notify.email_texts import email_texts
 from chalicelib.notify.header_guard import header_value
 from chalicelib.notify.s3_events import StoredObject
 
@@ -74,7 +75,7 @@ def render_notification(
     files = files or Files()
     if submission.is_encrypted:
         files = _with_sealed_data(submission, files)
-    lang = options.lang if options.lang in TEXTS else "en"
+    lang = options.lang if options.lang in catalogs.languages() else "en"
     fields = _fields_to_show(submission, form, options)
     message = header_guard.CheckedMessage(POLICY)
     message["Subject"] = header_value("Subject", _subject(submission, form, options, lang))
@@ -113,17 +114,22 @@ def _with_sealed_data(submission: SubmissionRecord, files: Files) -> Files:
 
 
 def _file_rows(files: Files, lang: str) -> list[tuple[str, str]]:
-    texts = TEXTS[lang]
+    texts = email_texts(lang)
     rows = []
     if files.attached:
         names = "\n".join(file.name for file in files.attached)
-        rows.append((texts["files"], texts["files_attached"].format(count=len(files.attached)) + "\n" + names))
+        rows.append(
+            (
+                texts["files"],
+                texts.count("files_attached", len(files.attached)) + "\n" + names,
+            )
+        )
     if files.linked:  # with an encrypted submission's own .age attached, files too large for the email
         size = f"{files.linked_bytes / 2**20:.1f}"
         links = "\n".join(f"{link.name}\n{link.url}" for link in files.linked)
         rows.append((texts["files"], texts["files_linked"].format(size=size) + "\n" + links))
     if files.kept_count and not rows:
-        rows.append((texts["files"], texts["files_kept"].format(count=files.kept_count)))
+        rows.append((texts["files"], texts.count("files_kept", files.kept_count)))
     return rows
 
 
@@ -150,9 +156,11 @@ def _subject(submission: SubmissionRecord, form: FormDefinition, options: FormOp
     usable = set(submission.data) if not options.metadata_only else _safe_fields(form, options) & set(submission.data)
     if submission.is_encrypted and not set(placeholders) <= set(submission.data):
         # An encrypted record's data is its clear fields: a subject naming any other says nothing of it.
-        return _clean(TEXTS[lang]["new_encrypted"].format(title=form.title(lang), id=submission.id), SUBJECT_LIMIT)
+        return _clean(
+            email_texts(lang)["new_encrypted"].format(title=form.title(lang), id=submission.id), SUBJECT_LIMIT
+        )
     if not template or not set(placeholders) <= usable:
-        return _clean(TEXTS[lang]["new"].format(title=form.title(lang)), SUBJECT_LIMIT)
+        return _clean(email_texts(lang)["new"].format(title=form.title(lang)), SUBJECT_LIMIT)
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -195,7 +203,7 @@ def _printable(text: str) -> str:
 
 def _display(form: FormDefinition, name: str, value: Any, lang: str) -> str:
     if isinstance(value, bool):
-        return TEXTS[lang]["yes" if value else "no"]
+        return email_texts(lang)["yes" if value else "no"]
     if isinstance(value, list):
         return "\n".join(_display(form, name, item, lang) for item in value)
     if isinstance(value, str) and "enum" in form.properties.get(name, {}):
@@ -214,7 +222,7 @@ def _body(
     lang: str,
     has_reply_to: bool,
 ) -> Body:
-    texts = TEXTS[lang]
+    texts = email_texts(lang)
     rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
     command = f"aws s3 cp s3://{source.bucket}/{source.key} -"
     notice = texts["metadata_only"] if options.metadata_only else None
