@@ -74,6 +74,17 @@ def wall_atom(form: str) -> Response:
     return runtime.api().wall_atom(_request(), form)
 
 
+# The emailed review link: GET shows the public copy and changes nothing; the page's buttons POST the decision.
+@app.route("/forms/{form}/review/{submission}")
+def review_page(form: str, submission: str) -> Response:
+    return runtime.api().review_page(_request(), form, submission)
+
+
+@app.route("/forms/{form}/review/{submission}", methods=["POST"], content_types=["*/*"])
+def review_decision(form: str, submission: str) -> Response:
+    return runtime.api().review_decision(_request(), form, submission)
+
+
 @app.on_sqs_message(queue=NOTIFY_QUEUE, batch_size=10, name="notify", maximum_concurrency=NOTIFY_CONCURRENCY)
 def notify(event: SQSEvent) -> None:
     runtime.handle_notify_batch(event.to_dict()["Records"])

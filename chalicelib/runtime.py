@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.core.forms import FormRegistry
     from chalicelib.core.signing_keys import SigningKeys
     from chalicelib.intake.api import HttpApi
+    from chalicelib.intake.review import ReviewService
     from chalicelib.intake.submissions import SubmissionService
     from chalicelib.intake.uploads import UploadService
     from chalicelib.intake.wall_api import WallReader
@@ -117,7 +118,7 @@ def attachment_store() -> AttachmentStore:
 def api() -> HttpApi:
     from chalicelib.intake.api import HttpApi, Services
 
-    return HttpApi(Services(settings, forms, submission_service, upload_service, wall_reader))
+    return HttpApi(Services(settings, forms, submission_service, upload_service, wall_reader, review_service))
 
 
 @_built_once
@@ -156,6 +157,13 @@ def wall_reader() -> WallReader:
     return WallReader(s3_client(), settings().bucket, forms())
 
 
+@_built_once
+def review_service() -> ReviewService:
+    from chalicelib.intake.review import ReviewService
+
+    return ReviewService(settings(), forms(), s3_client())
+
+
 # The notify function ---------------------------------------------------------------------------
 
 
@@ -181,9 +189,11 @@ def mailer() -> SesMailer:
 def notifier() -> Notifier:
     from chalicelib.notify.markers import MarkerStore
     from chalicelib.notify.notifier import Notifier
+    from chalicelib.notify.wall_note import ReviewLinks
 
     markers = MarkerStore(s3_client(), settings().bucket)
-    return Notifier(s3_client(), settings(), forms(), mailer(), attachment_store(), markers)
+    links = ReviewLinks(settings().api_url, settings().stage)
+    return Notifier(s3_client(), settings(), forms(), mailer(), attachment_store(), markers, links)
 
 
 @_built_once

@@ -6,6 +6,7 @@ The steps are listed in deploy/cli.py's docstring.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -129,8 +130,15 @@ class Deployment:
             self._write(self.config_path.parent / file_name, policies.dumps(document))
 
         chalice_env = self._chalice_env(stack.outputs["NotifyQueueName"], region)
-        self.run([*chalice_command(), "deploy", "--stage", self.stage], chalice_env, self.options.project_dir, False)
+        deploy_command = [*chalice_command(), "deploy", "--stage", self.stage]
+        self.run(deploy_command, chalice_env, self.options.project_dir, False)
         url = self.run([*chalice_command(), "url", "--stage", self.stage], chalice_env, self.options.project_dir, True)
+        if url.strip() != settings.api_url and not self.env.get("LETTERBOX_API_URL", "").strip():
+            # A first deploy (or a new REST API): the notify function learns the URL for the review links.
+            settings = dataclasses.replace(settings, api_url=url.strip())
+            self._write(self.config_path, stage_config.dumps(self._render(config, stack.outputs, settings)))
+            self._say("deploying once more, so that the emails' review links lead to this API")
+            self.run(deploy_command, chalice_env, self.options.project_dir, False)
         api = throttle.deployed_rest_api(self.options.project_dir, self.stage)
         throttle.apply(self.session.client("apigateway"), api, limits, self._say)
         self._report_sending(settings.sender)
@@ -164,7 +172,19 @@ class Deployment:
             sitekey=sitekey,
             secret_parameter=secret_parameter,
             form_options=pick(self.options.form_options, "LETTERBOX_FORM_OPTIONS"),
+            # Given (an API behind a domain of its own), or the REST API an earlier deploy made.
+            api_url=given("", "LETTERBOX_API_URL") or self._deployed_api_url(),
         )
+
+    def _deployed_api_url(self) -> str:
+        """The REST API's URL that `chalice deploy` recorded for this stage; "" before the first deploy."""
+        path = self.options.project_dir / ".chalice" / "deployed" / f"{self.stage}.json"
+        try:
+            resources = json.loads(path.read_text(encoding="utf-8")).get("resources", [])
+        except (OSError, ValueError):
+            return ""
+        urls = [str(r.get("rest_api_url", "")) for r in resources if r.get("resource_type") == "rest_api"]
+        return urls[0] if urls else ""
 
     def _render(self, config: Mapping[str, Any], outputs: Mapping[str, str], settings: StageSettings) -> dict[str, Any]:
         try:

@@ -7,9 +7,13 @@ api     s3:PutObject on submissions/*; s3:ListBucket limited to the submissions/
         prefixes (finding an earlier answer for an Idempotency-Key; a 404 rather than a 403 for
         a missing upload); uploads/* and attachments/*
         for files (the presigned POST is signed by this role); s3:GetObject on wall/* and
-        s3:ListBucket limited to wall/ (the published feed; never moderation/, where decisions
-        are kept); ssm:GetParameter on the hCaptcha secret's parameter and on the stage's
-        signing key (chalicelib/core/signing_keys.py).
+        s3:ListBucket limited to wall/ (the published feed); for the emailed review link, what
+        `letterbox wall approve` and `reject` do: s3:PutObject on wall/*, s3:ListBucketVersions
+        limited to wall/ and s3:DeleteObjectVersion on wall/* (a rebuild purges the feed's older
+        versions, a take-down every version of an entry), s3:GetObject and PutObject on
+        moderation/* and s3:ListBucket limited to moderation/ (the decision: read, written once);
+        ssm:GetParameter on the hCaptcha secret's parameter and on the stage's signing key
+        (chalicelib/core/signing_keys.py).
 notify  s3:GetObject on submissions/* and attachments/*, s3:ListBucket on submissions/ (a 404
         for a submission deleted before its email); s3:GetObject, PutObject and
         DeleteObject on notified/* (the "sent" markers); ses:SendEmail and
@@ -45,6 +49,7 @@ MARKERS = "notified/"
 UPLOADS = "uploads/"
 ATTACHMENTS = "attachments/"
 WALL = "wall/"
+DECISIONS = "moderation/"
 
 Policy = dict[str, Any]
 
@@ -191,12 +196,29 @@ def api_policy(context: PolicyContext) -> Policy:
         _statement("ReadTheWall", ["s3:GetObject"], [context.object_arn(WALL)]),
         # So that a wall nothing was published on yet is a 404 (an empty feed), not a 403.
         _statement("ListTheWallOnly", ["s3:ListBucket"], [context.bucket_arn], StringLike={"s3:prefix": [f"{WALL}*"]}),
+        *_review_link_statements(context),
     ]
     if context.secret_parameter:
         statements.append(_statement("ReadCaptchaSecret", ["ssm:GetParameter"], [context.parameter_arn]))
     statements.append(_statement("ReadTheSigningKey", ["ssm:GetParameter"], [context.signing_key_arn]))
     statements += _common(context, function_names(context.stage)["api_handler"])
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _review_link_statements(context: PolicyContext) -> list[dict[str, Any]]:
+    """The emailed review link publishes and rejects as the console does (chalicelib/intake/review.py)."""
+    wall_versions = {"s3:prefix": [f"{WALL}*"]}
+    return [
+        # Entries and the feed; each rebuild purges the feed's older versions, a take-down an entry's.
+        _statement("PublishTheWall", ["s3:PutObject", "s3:DeleteObjectVersion"], [context.object_arn(WALL)]),
+        _statement("ListWallVersionsOnly", ["s3:ListBucketVersions"], [context.bucket_arn], StringLike=wall_versions),
+        # The decision, written once (If-None-Match: *), and read to say what was decided.
+        _statement("RecordDecisions", ["s3:GetObject", "s3:PutObject"], [context.object_arn(DECISIONS)]),
+        # A report not decided yet is a 404 to read, not a 403.
+        _statement(
+            "ListDecisionsOnly", ["s3:ListBucket"], [context.bucket_arn], StringLike={"s3:prefix": [f"{DECISIONS}*"]}
+        ),
+    ]
 
 
 def notify_policy(context: PolicyContext) -> Policy:

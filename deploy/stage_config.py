@@ -29,6 +29,7 @@ LOCAL_VARIABLES = ("LETTERBOX_LOCAL", "LETTERBOX_LOCAL_ORIGINS", "LETTERBOX_CONF
 FUNCTIONS = ("api_handler", "notify", "digests")
 # The functions that sign or check with the stage's signing key (the deploy creates it).
 SIGNING_FUNCTIONS = ("api_handler", "notify")
+API_URL = "LETTERBOX_API_URL"
 
 
 class StageConfigError(Exception):
@@ -48,6 +49,8 @@ class StageSettings:
     sitekey: str
     secret_parameter: str
     form_options: str = ""
+    # The API's URL, for the review links the notify function puts in emails ("" until the first deploy).
+    api_url: str = ""
 
     def check(self, choices: FormChoices) -> None:
         """Refuse a stage that could not run; `choices` are the forms' options as the stage will read them."""
@@ -150,6 +153,9 @@ def render(
             **function.get("environment_variables", {}),
             PARAMETER_VARIABLE: parameter_name(stage),
         }
+    if settings.api_url:
+        notify = functions["notify"]
+        notify["environment_variables"] = {**notify.get("environment_variables", {}), API_URL: settings.api_url}
     rendered.setdefault("stages", {})[stage] = stage_settings
     check_no_secrets(rendered)
     check_not_local(rendered, stage)

@@ -129,6 +129,8 @@ class LocalStack:
             "LETTERBOX_OUTBOX": str(self.outbox),
             "HCAPTCHA_VERIFY_URL": self._siteverify.url,
             PARAMETER_VARIABLE: self._signing_parameter,
+            # Where the emails' review links lead: this stack's API (deployed, the deploy records it).
+            "LETTERBOX_API_URL": self.api_url,
         }
 
     def start(self, output: int | None = None) -> LocalStack:

@@ -34,6 +34,8 @@ REGISTRIES = {
     "chalicelib.intake.texts:MESSAGES": "",
     "chalicelib.notify.email_texts:TEXTS": "email.",
     "chalicelib.notify.email_texts:DIGEST_TEXTS": "digest.",
+    "chalicelib.notify.email_texts:WALL_TEXTS": "email.wall_",
+    "chalicelib.intake.review_texts:REVIEW_TEXTS": "review.",
 }
 UNREVIEWED = "UNREVIEWED: not yet checked by a native speaker"
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")

@@ -97,7 +97,10 @@ class FakeChalice:
         self.calls.append((list(args), dict(env)))
         if "deploy" in args:
             _record_rest_api(cwd, args[args.index("--stage") + 1])
-        return "https://abc123.execute-api.us-east-1.amazonaws.com/api/\n" if "url" in args else ""
+        if "url" in args:  # as chalice prints it: the URL its deploy recorded
+            [resource] = json.loads((cwd / ".chalice" / "deployed" / f"{args[-1]}.json").read_text())["resources"]
+            return f"{resource['rest_api_url']}\n"
+        return ""
 
     def commands(self) -> list[list[str]]:
         return [args[3:] for args, _ in self.calls]  # after: python -m deploy.chalice_cli

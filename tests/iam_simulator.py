@@ -37,6 +37,13 @@ def needed(service: str, operation: str, params: Mapping[str, Any]) -> list[tupl
         bucket = f"arn:aws:s3:::{params['Bucket']}"
         if operation in ("ListObjectsV2", "ListObjects"):
             return [("s3:ListBucket", bucket, {"s3:prefix": str(params.get("Prefix", ""))})]
+        if operation == "ListObjectVersions":
+            return [("s3:ListBucketVersions", bucket, {"s3:prefix": str(params.get("Prefix", ""))})]
+        if operation == "DeleteObjects":  # authorized object by object, a version's as s3:DeleteObjectVersion
+            return [
+                ("s3:DeleteObjectVersion" if "VersionId" in item else "s3:DeleteObject", f"{bucket}/{item['Key']}", {})
+                for item in params["Delete"]["Objects"]
+            ]
         object_actions = {"PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject"}
         object_actions |= {"DeleteObject": "s3:DeleteObject", "CopyObject": "s3:PutObject"}
         if operation in object_actions:

@@ -36,7 +36,7 @@ def test_every_text_of_the_registries_is_used_by_the_code() -> None:
         for path in [*(ROOT / "chalicelib").rglob("*.py"), *(ROOT / "letterbox").rglob("*.py")]
         if str(path.relative_to(ROOT)) not in registries
     )
-    prefixes = tuple(prefix for prefix in tool.REGISTRIES.values() if prefix)
+    prefixes = sorted((prefix for prefix in tool.REGISTRIES.values() if prefix), key=len, reverse=True)
     keys = [key.removeprefix(next((p for p in prefixes if key.startswith(p)), "")) for key in tool.registered()]
     unused = [key for key in keys if not re.search(rf"[\"']{re.escape(key)}[\"']", code)]
     assert unused == []

@@ -26,6 +26,7 @@ from tests.deploy_fakes import (
     deployment,
     files_under,
     recording_session,
+    rest_api,
     statements,
     write_config,
 )
@@ -39,7 +40,8 @@ def test_deploy_builds_the_stage_and_never_writes_the_secret(project: Path, aws_
 
     url = made.deploy()
 
-    assert url == "https://abc123.execute-api.us-east-1.amazonaws.com/api/"
+    api_id, _ = rest_api(project, "prod")
+    assert url == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/api/"
     [(_, name, given)] = stacks.calls
     assert (name, given) == (
         "letterbox-prod",
@@ -64,8 +66,15 @@ def test_deploy_builds_the_stage_and_never_writes_the_secret(project: Path, aws_
     assert (parameter["Parameter"]["Type"], parameter["Parameter"]["Value"]) == ("SecureString", SECRET)
     assert not [path for path in files_under(project) if SECRET.encode() in path.read_bytes()]
     assert SECRET not in out.getvalue()
-    # Chalice ran with the stack's queue, and without the secret in its environment.
-    assert chalice.commands() == [["deploy", "--stage", "prod"], ["url", "--stage", "prod"]]
+    # Chalice ran with the stack's queue, and without the secret in its environment; a first deploy runs
+    # twice, so that the notify function knows the API's URL (the emails' review links), known only now.
+    assert chalice.commands() == [
+        ["deploy", "--stage", "prod"],
+        ["url", "--stage", "prod"],
+        ["deploy", "--stage", "prod"],
+    ]
+    assert stage_config.environment(config, "prod", "notify")["LETTERBOX_API_URL"] == url
+    assert "LETTERBOX_API_URL" not in stage_config.environment(config, "prod", "api_handler")
     for _, env in chalice.calls:
         assert env["LETTERBOX_NOTIFY_QUEUE"] == outputs["NotifyQueueName"] == "letterbox-prod-notify"
         assert "HCAPTCHA_SECRET" not in env
@@ -89,7 +98,22 @@ def test_deploying_again_changes_no_file_and_needs_no_secret(project: Path, aws_
 
     assert {path: path.read_bytes() for path in files_under(project / ".chalice")} == before
     assert "wrote" not in out.getvalue()
-    assert chalice.commands()[0] == ["deploy", "--stage", "prod"]
+    # The API's URL is known from the first: one chalice deploy.
+    assert chalice.commands() == [["deploy", "--stage", "prod"], ["url", "--stage", "prod"]]
+
+
+def test_an_api_url_given_goes_to_the_notify_function_and_must_be_https(project: Path, aws_endpoint: str) -> None:
+    given = "https://api.campaign.example/"
+    made, _, chalice, _ = deployment(project, "prod", {**OPERATOR_ENV, "LETTERBOX_API_URL": given})
+
+    made.deploy()
+
+    config = stage_config.load(project / ".chalice" / "config.json")
+    assert stage_config.environment(config, "prod", "notify")["LETTERBOX_API_URL"] == given
+    assert chalice.commands() == [["deploy", "--stage", "prod"], ["url", "--stage", "prod"]]
+    plain = deployment(project, "prod", {**OPERATOR_ENV, "LETTERBOX_API_URL": "http://api.campaign.example/"})[0]
+    with pytest.raises(DeployError, match="LETTERBOX_API_URL must be an https:// URL"):
+        plain.deploy()
 
 
 def test_the_first_deploy_makes_the_signing_key_and_later_ones_keep_it(project: Path, aws_endpoint: str) -> None:

@@ -72,6 +72,8 @@ def test_defaults_are_safe_and_complete() -> None:
         ({"LETTERBOX_FORM_OPTIONS": '{"letter-copy": {"origin": []}}'}, "LETTERBOX_FORM_OPTIONS"),
         ({"LETTERBOX_RETRY_DELAY_SECONDS": "-1"}, "LETTERBOX_RETRY_DELAY_SECONDS"),
         ({"LETTERBOX_EMAIL_LANG": "de"}, "LETTERBOX_EMAIL_LANG"),
+        ({"LETTERBOX_API_URL": "abc.execute-api.us-east-1.amazonaws.com/api/"}, "LETTERBOX_API_URL"),
+        ({"LETTERBOX_API_URL": "https://api.campaign.example/?token=x"}, "LETTERBOX_API_URL"),
     ],
 )
 def test_a_bad_setting_is_refused_by_name(change: dict[str, str], named: str) -> None:
@@ -85,6 +87,7 @@ def test_a_bad_setting_is_refused_by_name(change: dict[str, str], named: str) ->
         ({"HCAPTCHA_SITEKEY": HCAPTCHA_TEST_SITEKEY}, "HCAPTCHA_SITEKEY"),
         ({"HCAPTCHA_SECRET": HCAPTCHA_TEST_SECRET}, "HCAPTCHA_SECRET"),
         ({"HCAPTCHA_VERIFY_URL": "http://127.0.0.1:4567/siteverify"}, "HCAPTCHA_VERIFY_URL"),
+        ({"LETTERBOX_API_URL": "http://127.0.0.1:8000"}, "LETTERBOX_API_URL"),
     ],
 )
 @pytest.mark.parametrize("stage", ["prod", "production", "Prod", "staging", "dev"])

@@ -99,6 +99,8 @@ class Settings:
     digests: DigestChoices = field(default_factory=DigestChoices)
     # The SSM parameter of the stage's signing key (chalicelib/core/signing_keys.py), read on first use.
     signing_key_parameter: str = ""
+    # The API's own address, for the emailed review links (the deploy records it for the notify function).
+    api_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -166,6 +168,7 @@ class Settings:
             is_local=is_local(env),
             digests=DigestChoices.from_env(env, config=config),
             signing_key_parameter=reader.text("LETTERBOX_SIGNING_KEY_PARAMETER", ""),
+            api_url=reader.text("LETTERBOX_API_URL", ""),
         )
         settings.check()
         return settings
@@ -177,6 +180,9 @@ class Settings:
                 raise ConfigError("HCAPTCHA_SITEKEY is not set (or set LETTERBOX_CAPTCHA=off)")
             if not self.hcaptcha_secret:
                 raise ConfigError("HCAPTCHA_SECRET is not set (or set LETTERBOX_CAPTCHA=off)")
+        api = urlsplit(self.api_url)
+        if self.api_url and (api.scheme not in ("http", "https") or not api.netloc or api.query or api.fragment):
+            raise ConfigError("LETTERBOX_API_URL must be the API's address, like https://abc.execute-api…/api/")
         if self.is_local:
             return
         only_local = "only the local stack may use it (LETTERBOX_LOCAL=1, outside Lambda)"
@@ -186,6 +192,8 @@ class Settings:
             raise ConfigError(f"HCAPTCHA_SECRET is hCaptcha's public test secret: {only_local}")
         if urlsplit(self.hcaptcha_verify_url).scheme != "https":
             raise ConfigError("HCAPTCHA_VERIFY_URL must be an https:// URL: plain HTTP is for the local stack only")
+        if self.api_url and api.scheme != "https":
+            raise ConfigError("LETTERBOX_API_URL must be an https:// URL: plain HTTP is for the local stack only")
 
 
 def notify_concurrency(env: Mapping[str, str]) -> int:

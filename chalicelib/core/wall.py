@@ -6,7 +6,8 @@ maybe edited by an organizer. Never a field for files, nor an email address.
 
 wall/{form}/entries/{id}.json   the public copy of one approved report (what the API may read)
 wall/{form}/feed.json           every approved entry, newest first, with counts: one GET per feed request
-moderation/{form}/{id}.json     the organizer's decision (approved, rejected, removed): never read by the API
+moderation/{form}/{id}.json     the organizer's decision (approved, rejected, removed): the API reads and
+                                writes it only for the emailed review link (chalicelib/intake/review.py)
 """
 
 from __future__ import annotations

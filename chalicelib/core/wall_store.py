@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import ids, wall_feed
 from chalicelib.core import wall as keys
+from chalicelib.core.aws_errors import AlreadyExists, s3_errors
 from chalicelib.core.storage import read_object
 
 if TYPE_CHECKING:
@@ -42,6 +43,20 @@ class WallStore:
         """The decision alone: no name, no reason, nothing the supporter typed."""
         self._put(keys.decision_key(form, submission_id), {"decision": decision, "at": now_text()})
 
+    def decide_first(self, form: str, submission_id: str, decision: str) -> bool:
+        """The decision unless one is recorded already (a conditional PUT): whether this one was recorded."""
+        try:
+            with s3_errors("decide"):
+                self._put(keys.decision_key(form, submission_id), {"decision": decision, "at": now_text()}, once=True)
+        except AlreadyExists:
+            return False
+        return True
+
+    def decision(self, form: str, submission_id: str) -> dict[str, Any] | None:
+        """The recorded decision ({"decision": "approved", "at": "…"}); None when there is none."""
+        raw = read_object(self._s3, self._bucket, keys.decision_key(form, submission_id))
+        return None if raw is None else dict(json.loads(raw))
+
     def take_down(self, form: str, submission_id: str) -> bool:
         """Every version of the entry removed; whether there was one."""
         return self._purge(keys.entry_key(form, submission_id), keep_latest=False) > 0
@@ -69,9 +84,12 @@ class WallStore:
         self._purge(keys.feed_key(form), keep_latest=True)
         return built
 
-    def _put(self, key: str, body: Mapping[str, Any]) -> None:
+    def _put(self, key: str, body: Mapping[str, Any], *, once: bool = False) -> None:
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        self._s3.put_object(Bucket=self._bucket, Key=key, Body=raw, ContentType=JSON_TYPE)
+        if once:  # If-None-Match: *, so that of two writers only the first finds the key free
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=raw, ContentType=JSON_TYPE, IfNoneMatch="*")
+        else:
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=raw, ContentType=JSON_TYPE)
 
     def _keys(self, prefix: str) -> list[str]:
         found = []

@@ -18,6 +18,7 @@ from chalicelib.core.settings import ConfigError, Settings
 from chalicelib.intake import responses
 from chalicelib.intake.problems import InternalError, OriginNotAllowed, Problem
 from chalicelib.intake.request import SubmitRequest, find_form, wants_html
+from chalicelib.intake.review import ReviewService
 from chalicelib.intake.submissions import SubmissionService
 from chalicelib.intake.texts import LANGUAGES, negotiate_language
 from chalicelib.intake.uploads import UploadService
@@ -38,6 +39,7 @@ class Services:
     submissions: Callable[[], SubmissionService]
     uploads: Callable[[], UploadService]
     wall: Callable[[], WallReader]
+    review: Callable[[], ReviewService]
 
 
 class HttpApi:
@@ -111,6 +113,14 @@ class HttpApi:
             return cached_response(body, ATOM_TYPE, lower_headers(request).get("if-none-match"))
 
         return self._answer(request, form, respond)
+
+    def review_page(self, request: Request, form: str, submission_id: str) -> Response:
+        review = self._services.review
+        return self._answer(request, form, lambda _lang: review().show(form, submission_id, request.query_params))
+
+    def review_decision(self, request: Request, form: str, submission_id: str) -> Response:
+        body = submit_request(request, form).body
+        return self._answer(request, form, lambda _lang: self._services.review().decide(form, submission_id, body))
 
     def _answer(self, request: Request, form_name: str | None, respond: Respond) -> Response:
         headers = lower_headers(request)

@@ -52,9 +52,28 @@ DIGEST_TEXTS: dict[str, English] = {
 }
 
 
+# The "Public wall" row of a consenting report's email (chalicelib/notify/wall_note.py).
+WALL_TEXTS: dict[str, English] = {
+    "label": "Public wall",
+    "link": (
+        "The supporter agreed to publish this report. See its public copy and approve or reject it "
+        "(the link works once, until {expires}; anyone with this email can use it):"
+    ),
+    "command": "The supporter agreed to publish this report. To review it for the wall:",
+    "encrypted": (
+        "If the supporter agreed to publish this report, publish its public fields with your key "
+        "(the API cannot read encrypted reports):"
+    ),
+}
+
+
 def email_texts(lang: str) -> Texts:
     return Texts(TEXTS, lang, "email.")
 
 
 def digest_texts(lang: str) -> Texts:
     return Texts(DIGEST_TEXTS, lang, "digest.")
+
+
+def wall_texts(lang: str) -> Texts:
+    return Texts(WALL_TEXTS, lang, "email.wall_")

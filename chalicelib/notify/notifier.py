@@ -30,6 +30,8 @@ from chalicelib.notify.s3_events import StoredObject
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from chalicelib.notify.wall_note import ReviewLinks
+
 log = logging.getLogger(__name__)
 
 # Larger sets travel as download links: SES takes messages up to 40 MB, base64 adds a third.
@@ -57,6 +59,7 @@ class Notifier:
         mailer: SesMailer,
         attachments: AttachmentStore,
         markers: MarkerStore,
+        review_links: ReviewLinks | None = None,
     ) -> None:
         self._s3 = s3
         self._settings = settings
@@ -64,6 +67,7 @@ class Notifier:
         self._mailer = mailer
         self._attachments = attachments
         self._markers = markers
+        self._review_links = review_links
 
     def notify(self, stored: StoredObject) -> Outcome:
         if self._held_for_digest(stored.key):
@@ -102,7 +106,9 @@ class Notifier:
         """The message, files included; on any failure the claim is released for the next receive."""
         try:
             files = self._files(record, options)
-            return render_notification(record, source, form, options, self._mailer.sender, options.organizers, files)
+            wall_row = self._review_links.row(record, form, options) if self._review_links else None
+            organizers = options.organizers
+            return render_notification(record, source, form, options, self._mailer.sender, organizers, files, wall_row)
         except Exception:
             self._markers.delete(claim)
             raise

@@ -71,6 +71,7 @@ def render_notification(
     sender: str,
     recipients: Sequence[str],
     files: Files | None = None,
+    wall_row: tuple[str, str] | None = None,
 ) -> EmailMessage:
     files = files or Files()
     if submission.is_encrypted:
@@ -89,7 +90,7 @@ def render_notification(
     # Lets organizers filter and find the stored object from the email.
     message["X-Letterbox-Submission"] = header_value("X-Letterbox-Submission", _clean(submission.id, SUBJECT_LIMIT))
     message["X-Letterbox-Form"] = header_value("X-Letterbox-Form", _clean(submission.form, SUBJECT_LIMIT))
-    body = _body(submission, source, form, options, fields, files, lang, bool(reply_to))
+    body = _body(submission, source, form, options, fields, files, lang, bool(reply_to), wall_row)
     # Quoted-printable keeps the message 7-bit, as SES wants raw messages, and UTF-8 intact.
     text, html = _printable(text_layout(body)), _printable(html_layout(body, lang))
     alternative = [text_part(text, "plain"), text_part(html, "html", mime_version=True)]
@@ -221,6 +222,7 @@ def _body(
     files: Files,
     lang: str,
     has_reply_to: bool,
+    wall_row: tuple[str, str] | None = None,
 ) -> Body:
     texts = email_texts(lang)
     rows = [(form.label(name, lang), _display(form, name, value, lang)) for name, value in fields]
@@ -234,7 +236,7 @@ def _body(
     return Body(
         intro=texts["intro"].format(title=form.title(lang)),
         notice=notice,
-        rows=rows + _file_rows(files, lang),
+        rows=rows + _file_rows(files, lang) + ([wall_row] if wall_row else []),
         read_rest=read_rest,
         reply_hint=texts["reply"] if has_reply_to else None,
         footer=[
