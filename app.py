@@ -39,6 +39,11 @@ def form_definition(form: str) -> Response:
     return runtime.api().form_definition(_request(), form)
 
 
+@app.route("/forms/{form}/challenge")
+def altcha_challenge(form: str) -> Response:
+    return runtime.api().challenge(_request(), form)
+
+
 @app.route("/forms/{form}/submissions", methods=["POST"], content_types=["*/*"])
 def submit(form: str) -> Response:
     return runtime.api().submit(_request(), form)

@@ -3,7 +3,7 @@ const js = require('@eslint/js');
 const globals = require('globals');
 
 module.exports = [
-  { ignores: ['node_modules/', '.venv/', '.chalice/', 'outbox/', 'test-artifacts/', 'bench/results/', 'embed/letterbox-age.js'] },
+  { ignores: ['node_modules/', '.venv/', '.chalice/', 'outbox/', 'test-artifacts/', 'bench/results/', 'embed/letterbox-age.js', 'embed/altcha.js', 'embed/altcha-ru.js'] },
   js.configs.recommended,
   { files: ['**/*.js'], languageOptions: { ecmaVersion: 'latest', sourceType: 'script', globals: globals.browser } },
   { files: ['embed/src/*.js'], languageOptions: { sourceType: 'module' } },

@@ -5,7 +5,8 @@ python -m bench [--samples 9] [--steady 100] [--cpu-samples 9] [--cpu-requests 2
                 [--idempotency-sizes 0,10000,100000] [--idempotency-samples 15] [--idempotency-budget 900]
                 [--skip-package] [--skip-cpu] [--skip-cold] [--skip-e2e] [--skip-load] [--skip-load-kill]
                 [--export-count 10000] [--digest-sizes 10,100,1000] [--digest-samples 3]
-                [--skip-idempotency] [--skip-export] [--skip-digest] [--out PATH]
+                [--altcha-samples 51] [--altcha-solves 15]
+                [--skip-idempotency] [--skip-export] [--skip-digest] [--skip-altcha] [--out PATH]
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, cost, digest, e2e, export, load, package
+from bench import altcha, coldstart, cost, digest, e2e, export, load, package
 from bench.aws import LocalAws
 from bench.common import RESULTS, ROOT, machine, median, now
 from bench.report import render_table
@@ -143,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export-count", type=int, default=10_000, help="stored submissions the export reads")
     parser.add_argument("--digest-sizes", default="10,100,1000", help="submissions in the digest's hour")
     parser.add_argument("--digest-samples", type=int, default=3, help="sends per digest size")
+    parser.add_argument("--altcha-samples", type=int, default=51, help="challenges and verifications timed")
+    parser.add_argument("--altcha-solves", type=int, default=15, help="browser solves per throttling rate")
+    parser.add_argument("--skip-altcha", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-package", action="store_true")
     parser.add_argument("--skip-cpu", action="store_true")
@@ -219,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
                     return digest.measure(aws, sizes, args.digest_samples, log)
 
             results["digest"] = _stage("digest cost per period", results, digest_run)
+        if not args.skip_altcha:
+            results["altcha"] = _stage(
+                "ALTCHA challenge, verification and solve",
+                results,
+                lambda: altcha.measure(args.altcha_samples, args.altcha_solves, log),
+            )
     if results.get("cold") and results["cpu"].get("captcha_off"):
         results["cost"] = cost.estimate(results["cold"], results["cpu"]["captcha_off"])
     results["machine"]["loadavg_at_end"] = list(os.getloadavg())

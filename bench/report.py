@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bench import altcha
+
 Row = tuple[str, str, str, str, str, str]
 COLD_TARGETS = {"api": 1.5, "api_sealed": 1.5, "notify": 1.2}
 CONDITION_LABELS = {
@@ -425,6 +427,8 @@ def render_table(results: Mapping[str, Any]) -> str:
         rows += _export_rows(results["export"])
     if results.get("digest"):
         rows += _digest_rows(results["digest"])
+    if results.get("altcha"):
+        rows += altcha.rows(results["altcha"])
     pkg = results.get("package")
     if pkg:
         largest = ", ".join(

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.core.attachments import AttachmentStore
     from chalicelib.core.forms import FormRegistry
     from chalicelib.core.signing_keys import SigningKeys
+    from chalicelib.intake.altcha_challenges import AltchaChallenges
     from chalicelib.intake.api import HttpApi
     from chalicelib.intake.review import ReviewService
     from chalicelib.intake.submissions import SubmissionService
@@ -118,7 +119,18 @@ def attachment_store() -> AttachmentStore:
 def api() -> HttpApi:
     from chalicelib.intake.api import HttpApi, Services
 
-    return HttpApi(Services(settings, forms, submission_service, upload_service, wall_reader, review_service))
+    return HttpApi(
+        Services(settings, forms, submission_service, upload_service, wall_reader, review_service, altcha_challenges)
+    )
+
+
+@_built_once
+def altcha_challenges() -> AltchaChallenges:
+    """Light until used: the altcha package loads on a form's first challenge or solution, the key with it."""
+    from chalicelib.core.signing_keys import derived_key
+    from chalicelib.intake.altcha_challenges import AltchaChallenges
+
+    return AltchaChallenges(functools.partial(derived_key, "altcha"))
 
 
 @_built_once
@@ -127,6 +139,7 @@ def submission_service() -> SubmissionService:
 
     from chalicelib.core.storage import SubmissionStore
     from chalicelib.intake.captcha import CaptchaVerifier
+    from chalicelib.intake.single_use import SingleUse
     from chalicelib.intake.submissions import SubmissionService
 
     config = settings()
@@ -140,7 +153,10 @@ def submission_service() -> SubmissionService:
             config.hcaptcha_timeout,
         )
     store = SubmissionStore(s3_client(), config.bucket)
-    return SubmissionService(config, forms().with_validators(), store, verifier, attachment_store())
+    single_use = SingleUse(altcha_challenges(), store)
+    return SubmissionService(
+        config, forms().with_validators(), store, verifier, attachment_store(), single_use=single_use
+    )
 
 
 @_built_once

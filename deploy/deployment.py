@@ -113,7 +113,7 @@ class Deployment:
         limits = throttle.Throttle.of(self._check_runtime_settings(planned), self.stage)
 
         region, account = self._whereabouts()
-        secret_parameter = self._secret_parameter(config)
+        secret_parameter = self._secret_parameter(config) if choices.needs_hcaptcha else ""
         self._ensure_signing_key()
         settings = dataclasses.replace(settings, secret_parameter=secret_parameter)
         name = stack_name(self.stage)

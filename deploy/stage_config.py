@@ -63,6 +63,8 @@ class StageSettings:
                 'no organizers: add organizers = ["you@campaign.example"] to letterbox.toml '
                 "(or set LETTERBOX_ORGANIZERS, or --organizers, for every form)"
             )
+        if not choices.needs_hcaptcha:
+            return  # every form on ALTCHA or off: no hCaptcha account needed
         if not self.sitekey:
             raise StageConfigError("no hCaptcha sitekey: set HCAPTCHA_SITEKEY")
         if not self.secret_parameter:

@@ -19,7 +19,8 @@ def main() -> int:
     # The emulator's access log would print every key; the API prints one line per submission.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("botocore").setLevel(logging.WARNING)
-    stack = LocalStack(Ports.from_env(os.environ))
+    # The letter copies on ALTCHA, the reports on hCaptcha's test keys: both captchas, side by side.
+    stack = LocalStack(Ports.from_env(os.environ), altcha_forms=("letter-copy",))
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:

@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +26,7 @@ from chalicelib.core.form_choices import FormChoices
 from chalicelib.core.signing_keys import PARAMETER_VARIABLE, new_signing_key, parameter_name
 from letterbox import devstate
 
+from .altcha_demo import altcha_config
 from .demo import DemoServer
 from .infra import apply_template
 from .siteverify import SiteverifyServer
@@ -92,6 +94,9 @@ class LocalStack:
     # Where `letterbox --local` finds this stack while it runs (letterbox/devstate.py).
     _state_file: Path | None = None
     _signing_parameter: str = ""
+    # Forms put on ALTCHA for this stack only (`make dev`: letter-copy), through a copy of the config file.
+    altcha_forms: tuple[str, ...] = ()
+    _altcha_config: Path | None = None
 
     @property
     def aws_url(self) -> str:
@@ -115,7 +120,16 @@ class LocalStack:
         for variable in ("LETTERBOX_CONFIG", "LETTERBOX_SCHEMAS"):
             if named := os.environ.get(variable, "").strip():
                 env[variable] = str(Path(named).resolve())  # the processes run in ROOT, not here
+        if self.altcha_forms:
+            env["LETTERBOX_CONFIG"] = str(self._altcha_config_file(env.get("LETTERBOX_CONFIG")))
         return env
+
+    def _altcha_config_file(self, named: str | None) -> Path:
+        if self._altcha_config is None:
+            directory = Path(tempfile.mkdtemp(prefix="letterbox-dev-"))
+            base = Path(named) if named else ROOT / "letterbox.toml"
+            self._altcha_config = altcha_config(base, self.altcha_forms, self.stage, directory)
+        return self._altcha_config
 
     def app_env(self) -> dict[str, str]:
         """The API's and worker's settings that depend on this stack (origins come from letterbox.toml)."""

@@ -59,25 +59,46 @@ const definition = (url) => defs[url] || (defs[url] = fetch(url, { credentials: 
   .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
   .catch((e) => { delete defs[url]; throw e; }));
 // hCaptcha's script calls back a global by name (cb), deleted once called.
-const load = (src, cb) => defs[src] || (defs[src] = new Promise((ok, fail) => {
+const load = (src, cb, type) => defs[src] || (defs[src] = new Promise((ok, fail) => {
   if (cb) window[cb] = () => { delete window[cb]; ok(); };
-  document.head.append(Object.assign(h('script', { src }), { onload: !cb && ok, onerror: () => { delete defs[src]; fail(); } }));
+  document.head.append(Object.assign(h('script', { src, type }), { onload: !cb && ok, onerror: () => { delete defs[src]; fail(); } }));
 }));
-// {el, focus, token(), reset()}, or null: the form has no captcha.
-function captchaFor(def, t, lang) {
+const HC = 'h-captcha-response';
+// ALTCHA's widget (altcha.js, next to this script) fetches its challenge from the form's API; solved at Send
+// if not before. Its answer is kept through a failed attempt: a retry sends it again, and the API knows it.
+function altcha(base, lang) {
+  const w = h('altcha-widget', { challenge: `${base}/challenge`, language: lang, name: 'altcha' });
+  let up = 0; // its methods are there once it says 'load'
+  w.addEventListener('load', () => { up = 1; }, { once: true });
+  // A script that cannot load fails the attempt (Try again loads it again), never hangs the Send.
+  const script = () => load(new URL('altcha.js', SRC), 0, 'module')
+    .then(() => lang !== 'en' && load(new URL(`altcha-${lang}.js`, SRC), 0, 'module'));
+  script().catch(() => {});
+  const el = h('div', { class: 'lb-f', tabindex: -1 }, w);
+  const done = () => w.getState() === 'verified';
+  return { el, focus: el, field: 'altcha', keep: true, reset: () => up && w.reset(), token: async () => {
+    await script();
+    await new Promise((ok) => (up ? ok() : w.addEventListener('load', ok, { once: true })));
+    if (!done()) await w.verify();
+    return (done() && w.querySelector('[name=altcha]') || {}).value || '';
+  } };
+}
+// {el, focus, field, token(), reset(), keep}, or null: the form has no captcha.
+function captchaFor(def, t, lang, base) {
   const c = def.captcha || {};
   if (!c.enabled) return null;
+  if (c.provider === 'altcha') return altcha(base, lang);
   if (c.test_keys) {
     const box = h('input', { type: 'checkbox', id: `lb${++seq}` });
     const el = h('fieldset', { class: 'lb-test' }, h('legend', {}, t.test), h('div', { class: 'lb-ck' }, box, h('label', { for: box.id }, t.testBox)));
-    return { el, focus: box, token: () => (box.checked ? TEST_TOKEN : ''), reset: () => { box.checked = false; } };
+    return { el, focus: box, field: HC, token: () => (box.checked ? TEST_TOKEN : ''), reset: () => { box.checked = false; } };
   }
   const el = h('div', { class: 'lb-f', tabindex: -1 });
   let id = null;
   const cb = '__letterboxHcaptchaLoaded';
   Promise.resolve(window.hcaptcha || load(`https://js.hcaptcha.com/1/api.js?render=explicit&hl=${lang}&onload=${cb}`, cb))
     .then(() => { id = window.hcaptcha.render(el, { sitekey: c.sitekey, hl: lang }); }, () => el.append(h('p', { role: 'alert' }, t.failed)));
-  return { el, focus: el, token: () => (id == null ? '' : window.hcaptcha.getResponse(id)), reset: () => id != null && window.hcaptcha.reset(id) };
+  return { el, focus: el, field: HC, token: () => (id == null ? '' : window.hcaptcha.getResponse(id)), reset: () => id != null && window.hcaptcha.reset(id) };
 }
 function control(name, p, id, o, help) {
   const attrs = { id, name, 'aria-describedby': help };
@@ -153,7 +174,7 @@ function build(root, def, o, action) {
   return form;
 }
 // The body in the schema's types; empty fields left out.
-function collect(form, props, captcha) {
+function collect(form, props) {
   const data = { _gotcha: '' };
   const els = [...form.elements].filter((el) => !el.disabled && (props[el.name] || el.name === '_gotcha'));
   for (const name of new Set(els.map((el) => el.name))) {
@@ -166,7 +187,6 @@ function collect(form, props, captcha) {
     if (p.type === 'boolean') data[name] = given.length > 0;
     else if (given[0]) data[name] = p.type === 'array' ? given.map(value) : value(given.pop());
   }
-  if (captcha) data['h-captcha-response'] = captcha.token();
   return data;
 }
 // Shows errors next to their fields, focuses the first; returns the others.
@@ -183,7 +203,7 @@ function showErrors(ctx, errors) {
     // "/links/1" is the second link sent: the second filled-in input named links.
     const [, name, i] = field.split('/');
     const named = [...form.elements].filter((e) => e.name === name && e.type !== 'hidden');
-    const el = name === 'h-captcha-response' ? ctx.captcha && ctx.captcha.focus : i ? named.filter((e) => e.value.trim())[i] : named[0];
+    const el = ctx.captcha && name === ctx.captcha.field ? ctx.captcha.focus : i ? named.filter((e) => e.value.trim())[i] : named[0];
     if (!el) {
       stray.push(message);
       continue;
@@ -199,7 +219,7 @@ function showErrors(ctx, errors) {
   return stray;
 }
 async function send(ctx) {
-  const { form, t, lang, button, status, retry } = ctx;
+  const { form, t, lang, button, status, retry, captcha: c } = ctx;
   const say = (message, kind) => { status.className = `lb-status ${kind}`; status.textContent = message; };
   if (ctx.busy) return;
   ctx.busy = button.disabled = retry.hidden = true;
@@ -208,21 +228,22 @@ async function send(ctx) {
   try {
     const { schema } = await ctx.load();
     const wait = form.lbFiles && await form.lbFiles.ready(say);
-    const data = collect(form, schema.properties, ctx.captcha);
+    const data = collect(form, schema.properties);
     const sealedFiles = form.lbFiles && form.lbFiles.sealed();
     if (sealedFiles) data._files = sealedFiles;
     ctx.success = pick((schema['x-letterbox'] || {}).success, lang) || t.thanks;
-    if (wait || (ctx.captcha && !data['h-captcha-response'])) {
+    if (!wait) say(t.sending, '');
+    if (c && !wait) data[c.field] = await c.token();
+    if (wait || (c && !data[c.field])) {
       code = 400;
-      body = wait || { title: t.human, errors: [{ field: '/h-captcha-response', message: t.human }] };
+      body = wait || { title: t.human, errors: [{ field: `/${c.field}`, message: t.human }] };
     } else {
-      say(t.sending, '');
       // One key until a definite answer: a retry never stores a second copy.
       ctx.key = ctx.key || ulid();
       const res = await fetch(ctx.action, {
         method: 'POST', credentials: 'omit', body: JSON.stringify(data), signal: AbortSignal.timeout && AbortSignal.timeout(60000),
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': lang, 'Idempotency-Key': ctx.key },
-      }).finally(() => ctx.captcha && ctx.captcha.reset());
+      }).finally(() => c && !c.keep && c.reset());
       code = res.status;
       body = await res.json().catch(() => ({}));
     }
@@ -231,6 +252,8 @@ async function send(ctx) {
   }
   ctx.busy = button.disabled = false;
   const stray = showErrors(ctx, (code < 500 && body.errors) || []);
+  // A kept answer (ALTCHA's) is spent by a success, or refused: only then is a new one solved.
+  if (c && c.keep && ((code && code < 300) || (body.errors || []).some((e) => e.field === `/${c.field}`))) c.reset();
   if (code && code < 300) {
     ctx.key = null;
     form.reset();
@@ -254,7 +277,7 @@ function enhance(form) {
   button.after(ctx.status, ctx.retry);
   ctx.load = () => definition(match[1]).then((def) => {
     if (!('captcha' in ctx)) {
-      const c = (ctx.captcha = captchaFor(def, t, lang));
+      const c = (ctx.captcha = captchaFor(def, t, lang, match[1]));
       const slot = form.querySelector('[data-letterbox-captcha]');
       if (c) {
         // The hidden token is for posts without JavaScript.

@@ -81,7 +81,7 @@ PLAIN_RECORD = (
 STORING = (
     "from datetime import UTC, datetime\n"
     "class Store:\n"
-    "    def put(self, record): self.record = record\n"
+    "    def put(self, record, retry_tag=''): self.record = record\n"
     "store = Store()\n"
     "service = runtime.submission_service()\n"
     "service._store = store\n"
@@ -117,3 +117,22 @@ def test_a_form_that_encrypts_loads_pyrage_when_it_seals() -> None:
     )
 
     assert "pyrage" in modules
+
+
+def test_a_form_without_altcha_never_loads_the_altcha_package() -> None:
+    modules = loaded_after(
+        "import app\nfrom chalicelib import runtime\nruntime.api()\nruntime.submission_service()\n"
+        f"{PLAIN_RECORD}{STORING}"
+    )
+
+    assert "chalicelib.intake.submissions" in modules
+    assert "altcha" not in modules
+
+
+def test_the_altcha_package_loads_when_a_challenge_is_made() -> None:
+    modules = loaded_after(
+        "from chalicelib.intake.altcha_challenges import AltchaChallenges\n"
+        "assert AltchaChallenges(lambda: bytes(32)).issue('action-report', 10)['signature']"
+    )
+
+    assert "altcha" in modules

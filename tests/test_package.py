@@ -117,6 +117,12 @@ def test_the_deployment_package_holds_the_app_its_modules_and_every_schema(packa
     assert schemas <= names
 
 
+def test_the_package_holds_the_altcha_library_for_forms_on_altcha(package_dir: Path) -> None:
+    names = set(zipfile.ZipFile(package_dir / "deployment.zip").namelist())
+
+    assert {"altcha/__init__.py", "altcha/v2.py", "chalicelib/intake/altcha_challenges.py"} <= names
+
+
 def test_the_packaged_schemas_are_the_repository_schemas(package_dir: Path) -> None:
     archive = zipfile.ZipFile(package_dir / "deployment.zip")
     for path in (ROOT / "schemas").glob("*.json"):

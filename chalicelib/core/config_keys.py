@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 from chalicelib.core.digest_periods import NOTIFY_MODES
 
 # Adding a captcha is one more name here (the first is what LETTERBOX_CAPTCHA=on means).
-CAPTCHAS = ("hcaptcha", "off")
+CAPTCHAS = ("hcaptcha", "altcha", "off")
+# ALTCHA's work per challenge: the secret number is drawn below this; the browser tries half of it on average.
+ALTCHA_MAX_NUMBERS = range(10, 10_000_001)
 EMAIL_LANGS = ("en", "ru")
 
 
@@ -117,6 +119,17 @@ def _one_of(choices: tuple[str, ...], what: str) -> Check:
     return check
 
 
+def _altcha_max_number(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in ALTCHA_MAX_NUMBERS:
+        low, high = ALTCHA_MAX_NUMBERS[0], ALTCHA_MAX_NUMBERS[-1]
+        raise Invalid(f"must be a whole number from {low:,} to {high:,}, not {shown(value)}")
+    return value
+
+
+def _whole_number_text(text: str) -> object:
+    return int(text) if text.isdigit() else text
+
+
 def _words(text: str) -> object:
     return [word for word in re.split(r"[\s,]+", text) if word]
 
@@ -156,6 +169,9 @@ KEYS: Mapping[str, Key] = {
     "metadata_only": Key("metadata_only", _boolean, "LETTERBOX_METADATA_ONLY", _switch),
     "safe_fields": Key("safe_fields", _list_of(_field_name, '["kind", "date"]')),
     "captcha": Key("captcha", _one_of(CAPTCHAS, "a captcha letterbox knows"), "LETTERBOX_CAPTCHA", _captcha_word),
+    "altcha_max_number": Key(
+        "altcha_max_number", _altcha_max_number, "LETTERBOX_ALTCHA_MAX_NUMBER", _whole_number_text
+    ),
     # No variable overrides these two: who can read a form is decided in the file, where the deploy checks it.
     "encrypt_to": Key("encrypt_to", _list_of(_age_recipient, '["age1..."]')),
     "clear_fields": Key("clear_fields", _list_of(_field_name, '["country"]')),

@@ -36,6 +36,8 @@ from chalicelib.core.env_reader import EnvReader, is_local
 
 # Next to app.py: the repository's root locally, the package's root in Lambda (vendor/letterbox.toml).
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / config_file.DEFAULT_NAME
+# About one second of a mid-range phone (README, "Captcha"; make bench measures it).
+DEFAULT_ALTCHA_MAX_NUMBER = 1000
 LEGACY_KEYS = {"origins", "organizers", "lang", "metadata_only", "safe_fields", "captcha"}
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ class FormOptions:
     safe_fields: tuple[str, ...] | None = None
     # "off" lets a form work without JavaScript, where no captcha can run.
     captcha: str = CAPTCHAS[0]
+    # How much work an ALTCHA challenge asks of the browser (chalicelib/intake/altcha_challenges.py).
+    altcha_max_number: int = DEFAULT_ALTCHA_MAX_NUMBER
     # age X25519 recipients: when set, the bucket and the email hold only ciphertext, but clear_fields.
     encrypt_to: tuple[str, ...] = ()
     clear_fields: tuple[str, ...] = ()
@@ -100,8 +104,9 @@ class FormChoices:
         return tuple(dict.fromkeys(address for options in every for address in options.organizers))
 
     @property
-    def needs_captcha(self) -> bool:
-        return any(options.captcha != "off" for options in (self.default, *self.named.values()))
+    def needs_hcaptcha(self) -> bool:
+        """Whether hCaptcha's keys are needed: any form but those on ALTCHA or off (a new captcha fails closed)."""
+        return any(options.captcha not in ("altcha", "off") for options in (self.default, *self.named.values()))
 
     @classmethod
     def from_env(

@@ -175,7 +175,7 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that would run insecurely or not at all."""
-        if self.forms.needs_captcha:
+        if self.forms.needs_hcaptcha:
             if not self.hcaptcha_sitekey:
                 raise ConfigError("HCAPTCHA_SITEKEY is not set (or set LETTERBOX_CAPTCHA=off)")
             if not self.hcaptcha_secret:

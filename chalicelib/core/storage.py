@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 SUBMISSIONS_PREFIX = "submissions/"
+# S3 user metadata (x-amz-meta-retry): a short hash of the Idempotency-Key the submission came with.
+RETRY_TAG = "retry"
 
 
 def day_prefix(form: str, day: datetime) -> str:
@@ -35,8 +37,12 @@ class SubmissionStore:
         self._s3 = s3
         self._bucket = bucket
 
-    def put(self, record: SubmissionRecord) -> str:
-        """Store a submission once; never overwrite one (AlreadyExists when its key is taken)."""
+    def put(self, record: SubmissionRecord, retry_tag: str = "") -> str:
+        """Store a submission once; never overwrite one (AlreadyExists when its key is taken).
+
+        `retry_tag` (a hash of the Idempotency-Key, never the key) lets a retry tell its own first
+        attempt from another submission that took the same key (an ALTCHA solution used twice).
+        """
         key = submission_key(record.form, record.id)
         with s3_errors("put"):
             self._s3.put_object(
@@ -45,8 +51,18 @@ class SubmissionStore:
                 Body=record.to_json(),
                 ContentType="application/json; charset=utf-8",
                 IfNoneMatch="*",
+                Metadata={RETRY_TAG: retry_tag} if retry_tag else {},
             )
         return key
+
+    def retry_tag(self, form: str, submission_id: str) -> str | None:
+        """One HEAD: the retry tag the submission was stored with ("" for none); None when it is not stored."""
+        try:
+            with s3_errors("head"):
+                head = self._s3.head_object(Bucket=self._bucket, Key=submission_key(form, submission_id))
+        except ObjectMissing:
+            return None
+        return head.get("Metadata", {}).get(RETRY_TAG, "")
 
     def exists(self, form: str, submission_id: str) -> bool:
         """One HEAD: is a submission with this id stored?"""

@@ -16,7 +16,8 @@ from chalicelib.core.forms import FormRegistry
 from chalicelib.core.logsafe import error_summary
 from chalicelib.core.settings import ConfigError, Settings
 from chalicelib.intake import responses
-from chalicelib.intake.problems import InternalError, OriginNotAllowed, Problem
+from chalicelib.intake.altcha_challenges import AltchaChallenges
+from chalicelib.intake.problems import InternalError, NoChallenge, OriginNotAllowed, Problem
 from chalicelib.intake.request import SubmitRequest, find_form, wants_html
 from chalicelib.intake.review import ReviewService
 from chalicelib.intake.submissions import SubmissionService
@@ -40,6 +41,7 @@ class Services:
     uploads: Callable[[], UploadService]
     wall: Callable[[], WallReader]
     review: Callable[[], ReviewService]
+    challenges: Callable[[], AltchaChallenges]
 
 
 class HttpApi:
@@ -63,6 +65,21 @@ class HttpApi:
                 raise OriginNotAllowed()
             definition = responses.public_definition(found, settings)
             return responses.json_response(200, definition, {"Cache-Control": "public, max-age=300"})
+
+        return self._answer(request, form, respond)
+
+    def challenge(self, request: Request, form: str) -> Response:
+        def respond(_lang: str) -> Response:
+            found = find_form(self._services.forms(), form)
+            options = self._services.settings().options_for(found.name)
+            origin = lower_headers(request).get("origin")
+            if origin is not None and not options.allows_origin(origin):
+                raise OriginNotAllowed()  # a challenge is for the form's own sites
+            if options.captcha != "altcha":
+                raise NoChallenge()
+            body = self._services.challenges().issue(found.name, options.altcha_max_number)
+            # Each challenge is good for one submission: no cache may hand the same one to two people.
+            return responses.json_response(200, body, {"Cache-Control": "no-store"})
 
         return self._answer(request, form, respond)
 

@@ -4,6 +4,7 @@ Problem
  ├── FormNotFound          404
  ├── NoUploads             404  the form has no attachments field
  ├── NoWall                404  the form publishes nothing (no public fields)
+ ├── NoChallenge           404  the form's captcha is not ALTCHA
  ├── OriginNotAllowed      403
  ├── BodyTooLarge          413
  ├── UnsupportedMediaType  415
@@ -133,14 +134,22 @@ class BadPage(BadRequest):
 class CaptchaRejected(Problem):
     status, kind, title_key = 400, "captcha-rejected", "captcha_title"
 
-    def __init__(self, detail_key: str) -> None:
-        field = FieldError("/h-captcha-response", "")
-        super().__init__(detail_key, errors=[field])
+    def __init__(self, detail_key: str, field: str = "h-captcha-response") -> None:
+        # The field the captcha's widget fills: h-captcha-response, or altcha.
+        self.field = f"/{field}"
+        super().__init__(detail_key, errors=[FieldError(self.field, "")])
 
     def body(self, lang: str, request_id: str | None = None) -> dict[str, Any]:
         body = super().body(lang, request_id)
-        body["errors"] = [{"field": "/h-captcha-response", "message": body["detail"]}]
+        body["errors"] = [{"field": self.field, "message": body["detail"]}]
         return body
+
+
+class NoChallenge(Problem):
+    status, kind, title_key = 404, "no-challenge", "no_challenge_title"
+
+    def __init__(self) -> None:
+        super().__init__("no_challenge_detail")
 
 
 class InvalidSubmission(Problem):

@@ -122,6 +122,7 @@ def form_list(forms: Iterable[FormDefinition]) -> dict[str, Any]:
 def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any]:
     captcha_on = settings.captcha_for(form.name)
     options = settings.options_for(form.name)
+    hcaptcha = captcha_on and options.captcha != "altcha"
     return {
         "form": form.name,
         "version": form.version,
@@ -129,9 +130,10 @@ def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any
         "schema": form.schema,
         "captcha": {
             "enabled": captcha_on,
-            "provider": "hcaptcha" if captcha_on else None,
-            "sitekey": settings.hcaptcha_sitekey if captcha_on else None,
-            "test_keys": captcha_on and settings.uses_test_captcha_keys,
+            # "altcha": the widget fetches each challenge from GET /forms/{form}/challenge.
+            "provider": options.captcha if captcha_on else None,
+            "sitekey": settings.hcaptcha_sitekey if hcaptcha else None,
+            "test_keys": hcaptcha and settings.uses_test_captcha_keys,
         },
         "limits": {"max_body_bytes": settings.max_body_bytes},
         # Public keys: the browser encrypts the form's files to them before they leave the device.

@@ -33,12 +33,13 @@ from chalicelib.intake.request import (
     parse_json_object,
     redirect_target,
 )
+from chalicelib.intake.single_use import SingleUse, retry_tag
 from chalicelib.intake.uploaded_files import Sealing, uploaded_files
 from chalicelib.intake.validation import apply_defaults, coerce_form_fields, validate
 
 log = logging.getLogger(__name__)
 
-CAPTCHA_FIELDS = ("h-captcha-response", "g-recaptcha-response")
+CAPTCHA_FIELDS = ("h-captcha-response", "g-recaptcha-response", "altcha")
 HONEYPOT_FIELD = "_gotcha"
 NEXT_FIELD = "_next"
 
@@ -69,6 +70,7 @@ class SubmissionService:
         verifier: CaptchaVerifier | None,
         attachments: AttachmentStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        single_use: SingleUse | None = None,
     ) -> None:
         self._settings = settings
         self._forms = forms
@@ -76,6 +78,8 @@ class SubmissionService:
         self._captcha = CaptchaCheck(settings, verifier)
         self._attachments = attachments
         self._clock = clock
+        # ALTCHA's forms; without it they are refused (503), never let through unchecked.
+        self._single_use = single_use or SingleUse.refusing(store)
 
     def form(self, name: str) -> FormDefinition:
         return find_form(self._forms, name)
@@ -92,9 +96,17 @@ class SubmissionService:
         # Before the captcha: a body past its bounds, or text no UTF-8 can carry, spends no token.
         bounded_data = _bounded(form, parsed.data, lang)
         now = self._clock()
-        keyed = _keyed_ids(form.name, request.headers.get("idempotency-key"), now)
+        key = request.headers.get("idempotency-key")
+        keyed = _keyed_ids(form.name, key, now)
+        # ALTCHA: the id comes from the challenge, and `tag` tells a retry from a second use of it.
+        tag = retry_tag(form.name, key) if options.captcha == "altcha" else None
+        if tag is not None:
+            solution_id, stored = self._single_use.admit(form.name, parsed.captcha_token, tag)
+            if stored:
+                return Accepted(solution_id, form.name, next_url, replayed=True)
+            keyed = (solution_id, ())
         # No S3 request before the captcha has passed: a request without a token costs its parsing only.
-        if self._settings.captcha_for(form.name):
+        elif self._settings.captcha_for(form.name):
             earlier_answer = self._captcha_or_first_attempt(options, parsed, request, keyed, form.name)
             if earlier_answer:
                 return Accepted(earlier_answer, form.name, next_url, replayed=True)
@@ -105,7 +117,7 @@ class SubmissionService:
         submission_id, earlier = keyed or (ids.new_submission_id(now), ())
         # With files, look first (a retry's upload checks and copies are wasted); else the conditional PUT tells.
         found = self._first_attempt(
-            (*earlier, submission_id) if keyed and names_uploads(form, data) else earlier, form.name
+            (*earlier, submission_id) if keyed and names_uploads(form, data) else earlier, form.name, tag
         )
         if found:
             return Accepted(found, form.name, next_url, replayed=True)
@@ -113,7 +125,9 @@ class SubmissionService:
         files = uploaded_files(self._attachments, form, data, lang, errors, sealing)
         if errors:
             raise problems.InvalidSubmission(errors)
-        stored = self._store_record(form, submission_id, now, data, files)
+        stored = self._store_record(form, submission_id, now, data, files, tag or "")
+        if not stored and tag is not None:
+            submission_id = self._single_use.after_conflict(form.name, submission_id, tag)
         return Accepted(submission_id, form.name, next_url, replayed=not stored)
 
     def _captcha_or_first_attempt(
@@ -139,7 +153,9 @@ class SubmissionService:
             return found
         return None
 
-    def _first_attempt(self, candidates: tuple[str, ...], form: str) -> str | None:
+    def _first_attempt(self, candidates: tuple[str, ...], form: str, tag: str | None = None) -> str | None:
+        if tag is not None:  # ALTCHA: its own retry, else a 400
+            return next((found for c in candidates if (found := self._single_use.earlier_answer(form, c, tag))), None)
         try:
             return next((found for found in candidates if self._store.exists(form, found)), None)
         except StorageUnavailable:
@@ -170,6 +186,7 @@ class SubmissionService:
         now: datetime,
         data: dict[str, Any],
         files: list[UploadedFile],
+        tag: str = "",
     ) -> bool:
         """True when stored; False when this id was stored already (the first attempt's)."""
         options = self._settings.options_for(form.name)
@@ -190,7 +207,7 @@ class SubmissionService:
                 sealed_entry(stub.name, file.declared) for stub, file in zip(kept, files, strict=True) if file.declared
             ]
             record = sealed_record(record, options, sealed_files)
-            self._store.put(record)
+            self._store.put(record, tag)
         except AlreadyExists:
             # A retry with the same Idempotency-Key: the first write stands, and its copies are the same keys.
             log.info("submission already stored form=%s id=%s", form.name, submission_id)

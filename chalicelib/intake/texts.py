@@ -86,6 +86,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "thanks_back": "Back to the site",
     "errors_back": "Go back to the form to correct it",
     "errors_back_hint": "Use your browser's Back button: what you typed is kept.",
+    "captcha_wrong_form": "This captcha was solved for another form. Please solve it again.",
+    "no_challenge_title": "No challenge for this form",
+    "no_challenge_detail": "This form does not use ALTCHA, so it gives no challenge.",
 }
 
 

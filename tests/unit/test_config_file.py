@@ -155,9 +155,36 @@ def test_every_key_fills_a_field_of_form_options() -> None:
         "metadata_only",
         "safe_fields",
         "captcha",
+        "altcha_max_number",
         "encrypt_to",
         "clear_fields",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("altcha_max_number = 2000", 2000),
+        ("altcha_max_number = 10", 10),
+        ("altcha_max_number = 10_000_000", 10_000_000),
+    ],
+)
+def test_the_altcha_work_is_a_whole_number_in_range(text: str, expected: int) -> None:
+    assert checked(text).values["altcha_max_number"] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "altcha_max_number = 9",
+        "altcha_max_number = 1.5",
+        'altcha_max_number = "2000"',
+        "altcha_max_number = true",
+        "altcha_max_number = 10_000_001",
+    ],
+)
+def test_an_altcha_work_out_of_range_is_refused_with_the_range(text: str) -> None:
+    assert "altcha_max_number: must be a whole number from 10 to 10,000,000" in refusal(text)
 
 
 @pytest.mark.parametrize("captcha", CAPTCHAS)
@@ -212,7 +239,7 @@ def test_an_unknown_key_suggests_the_closest_known_one() -> None:
 def test_an_unknown_key_with_nothing_close_lists_the_known_ones() -> None:
     assert refusal("colour = 'red'").endswith(
         "colour: unknown key (known here: origins, organizers, email_lang, metadata_only, safe_fields, captcha, "
-        "encrypt_to, clear_fields, forms, stages)"
+        "altcha_max_number, encrypt_to, clear_fields, forms, stages)"
     )
 
 
@@ -235,7 +262,7 @@ def test_a_form_written_as_a_top_level_table_is_pointed_to_its_place() -> None:
         ('safe_fields = "kind"', 'line 1: safe_fields: must be a list like ["kind", "date"]'),
         ("metadata_only = [true]", "line 1: metadata_only: must be true or false, not a list"),
         ('metadata_only = "yes"', "line 1: metadata_only: must be true or false, not 'yes'"),
-        ("captcha = false", "line 1: captcha: false is not a captcha letterbox knows (hcaptcha, off)"),
+        ("captcha = false", "line 1: captcha: false is not a captcha letterbox knows (hcaptcha, altcha, off)"),
         ("email_lang = 7", "line 1: email_lang: 7 is not a language emails are written in (en, ru)"),
         ("safe_fields = [1]", "line 1: safe_fields[0]: 1 is not a field name"),
         ("origins = [true]", "line 1: origins[0]: true is not an origin"),
@@ -265,7 +292,8 @@ def test_an_unknown_email_lang_is_refused() -> None:
 
 def test_an_unknown_captcha_is_refused() -> None:
     assert refusal('[stages.prod]\ncaptcha = "recaptcha"') == (
-        "letterbox.toml line 2: stages.prod.captcha: 'recaptcha' is not a captcha letterbox knows (hcaptcha, off)"
+        "letterbox.toml line 2: stages.prod.captcha: 'recaptcha' is not a captcha letterbox knows "
+        "(hcaptcha, altcha, off)"
     )
 
 
@@ -312,7 +340,8 @@ def test_every_mistake_is_reported_at_once_in_the_files_order() -> None:
     )
 
     assert message.splitlines() == [
-        "letterbox.toml line 3: stages.prod.captcha: 'recaptcha' is not a captcha letterbox knows (hcaptcha, off)",
+        "letterbox.toml line 3: stages.prod.captcha: 'recaptcha' is not a captcha letterbox knows "
+        "(hcaptcha, altcha, off)",
         "letterbox.toml line 5: forms.letter-copy.organizers[0]: 'press' is not an email address like "
         "anna@campaign.example",
     ]
@@ -335,7 +364,7 @@ def test_lines_are_found_past_comments_multiline_values_and_quoted_keys() -> Non
 
     assert message.splitlines() == [
         "letterbox.toml line 3: notes: unknown key (known here: origins, organizers, email_lang, metadata_only, "
-        "safe_fields, captcha, encrypt_to, clear_fields, forms, stages)",
+        "safe_fields, captcha, altcha_max_number, encrypt_to, clear_fields, forms, stages)",
         "letterbox.toml line 7: forms.letter-copy.origins[1]: 'campaign.example' is not an origin like "
         "https://campaign.example",
     ]
