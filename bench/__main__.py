@@ -5,8 +5,9 @@ python -m bench [--samples 9] [--steady 100] [--cpu-samples 9] [--cpu-requests 2
                 [--idempotency-sizes 0,10000,100000] [--idempotency-samples 15] [--idempotency-budget 900]
                 [--skip-package] [--skip-cpu] [--skip-cold] [--skip-e2e] [--skip-load] [--skip-load-kill]
                 [--export-count 10000] [--digest-sizes 10,100,1000] [--digest-samples 3]
-                [--altcha-samples 51] [--altcha-solves 15]
-                [--skip-idempotency] [--skip-export] [--skip-digest] [--skip-altcha] [--out PATH]
+                [--altcha-samples 51] [--altcha-solves 15] [--wall-sizes 200,2000,20000] [--wall-rounds 9]
+                [--wall-requests 50] [--skip-idempotency] [--skip-export] [--skip-digest] [--skip-altcha]
+                [--skip-wall] [--out PATH]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import altcha, coldstart, cost, digest, e2e, export, load, package
+from bench import altcha, coldstart, cost, digest, e2e, export, load, package, wall
 from bench.aws import LocalAws
 from bench.common import RESULTS, ROOT, machine, median, now
 from bench.report import render_table
@@ -147,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--altcha-samples", type=int, default=51, help="challenges and verifications timed")
     parser.add_argument("--altcha-solves", type=int, default=15, help="browser solves per throttling rate")
     parser.add_argument("--skip-altcha", action="store_true")
+    parser.add_argument("--wall-sizes", default="200,2000,20000", help="entries published on the wall")
+    parser.add_argument("--wall-rounds", type=int, default=9, help="rounds of feed requests, sizes interleaved")
+    parser.add_argument("--wall-requests", type=int, default=50, help="feed requests per variant and round")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--skip-package", action="store_true")
     parser.add_argument("--skip-cpu", action="store_true")
@@ -156,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-idempotency", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--skip-digest", action="store_true")
+    parser.add_argument("--skip-wall", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     # moto's server logs every request at INFO.
@@ -229,6 +234,14 @@ def main(argv: list[str] | None = None) -> int:
                 results,
                 lambda: altcha.measure(args.altcha_samples, args.altcha_solves, log),
             )
+        if not args.skip_wall:
+            wall_sizes = [int(size) for size in args.wall_sizes.split(",") if size.strip()]
+
+            def wall_run() -> dict[str, Any]:
+                with LocalAws() as aws:
+                    return wall.measure(aws, wall_sizes, args.wall_rounds, args.wall_requests, log)
+
+            results["wall"] = _stage("wall feed per request", results, wall_run)
     if results.get("cold") and results["cpu"].get("captcha_off"):
         results["cost"] = cost.estimate(results["cold"], results["cpu"]["captcha_off"])
     results["machine"]["loadavg_at_end"] = list(os.getloadavg())

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bench import altcha
+from bench.wall import table_rows
 
 Row = tuple[str, str, str, str, str, str]
 COLD_TARGETS = {"api": 1.5, "api_sealed": 1.5, "notify": 1.2}
@@ -41,6 +42,10 @@ NOTES = (
     "A period costs a fixed part (claim, confirm, one SES send, imports warm) plus a part per submission "
     "(one GET, parse, render): per-submission CPU falls with N while the fixed part dominates; the marginal "
     "cost between sizes is what shows growth.",
+    "- Wall feed: the API function called as Lambda calls it, in a process of its own, against moto over "
+    "loopback, the feed published beforehand by WallStore.rebuild; CPU of the calling thread, S3 requests on "
+    "its client. A request passes one stored page through (one GET; a 304 is S3's conditional GET), so its "
+    "cost does not depend on how many entries the wall holds; publishing does, once per approval.",
     "- Idempotency-Key: requests counted on the API's S3 client; latency is against moto, which sorts every key "
     "of the bucket for each LIST page: a request count that grows with the day is what carries over to S3.",
 )
@@ -429,6 +434,8 @@ def render_table(results: Mapping[str, Any]) -> str:
         rows += _digest_rows(results["digest"])
     if results.get("altcha"):
         rows += altcha.rows(results["altcha"])
+    if results.get("wall"):
+        rows += table_rows(results["wall"])
     pkg = results.get("package")
     if pkg:
         largest = ", ".join(

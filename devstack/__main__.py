@@ -8,10 +8,13 @@ import signal
 import sys
 import threading
 
+import boto3
+
 from chalicelib.core.form_choices import known_form_names
 from chalicelib.core.settings import ConfigError
 
-from .stack import LocalStack, Ports
+from .demo_wall import seed_demo_wall
+from .stack import LocalStack, Ports, temporary_env
 
 
 def main() -> int:
@@ -25,7 +28,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stack.start()
-        print(banner(stack), flush=True)
+        with temporary_env(stack.aws_env()):
+            samples = seed_demo_wall(boto3.client("s3"), stack.outputs["BucketName"])
+        print(banner(stack, samples), flush=True)
         stopped.wait()
     except KeyboardInterrupt:
         pass
@@ -40,7 +45,7 @@ def main() -> int:
     return 0
 
 
-def banner(stack: LocalStack) -> str:
+def banner(stack: LocalStack, wall_samples: int = 0) -> str:
     return "\n".join(
         [
             "",
@@ -49,6 +54,8 @@ def banner(stack: LocalStack) -> str:
             f"  local AWS      {stack.aws_url}   (moto; bucket {stack.outputs['BucketName']})",
             *allowed_pages(stack),
             f"  demo site      {stack.demo_origins[0]}/   (the forms on static pages; emails at /outbox/)",
+            f"  demo wall      {stack.demo_origins[0]}/wall.html   ({wall_samples} sample entries; "
+            "letterbox --local wall pending / approve ID adds yours)",
             f"  outbox         {stack.outbox}   (every email the worker sent, as .eml)",
             "",
         ]

@@ -1,8 +1,9 @@
 """The demo site behind `make dev`: static pages embedding the forms, on an origin of their own.
 
 Serves embed/letterbox.js, embed/letterbox-files.js (which it loads for a file field),
-embed/letterbox-age.js (which that loads for an encrypted form), embed/altcha.js and altcha-ru.js
-(the ALTCHA widget, loaded for a form on ALTCHA), the pages
+embed/letterbox-age.js (which that loads for an encrypted form), embed/letterbox-wall.js (which
+letterbox.js loads for a wall), embed/altcha.js and altcha-ru.js (the ALTCHA widget, loaded for a
+form on ALTCHA), the pages
 in embed/demo/ (with `{{API}}`, `{{DEMO}}` and `{{SNIPPET}}` filled in), and /outbox/: every email
 the local worker sent, newest first, each readable.
 Everything shown from an email is escaped; its HTML part is shown in a sandboxed iframe.
@@ -27,7 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "embed" / "letterbox.js"
 FILES_SCRIPT = ROOT / "embed" / "letterbox-files.js"
 AGE_SCRIPT = ROOT / "embed" / "letterbox-age.js"
-SCRIPTS = {"/letterbox.js": SCRIPT, "/letterbox-files.js": FILES_SCRIPT, "/letterbox-age.js": AGE_SCRIPT}
+WALL_SCRIPT = ROOT / "embed" / "letterbox-wall.js"
+SCRIPTS = {
+    "/letterbox.js": SCRIPT,
+    "/letterbox-files.js": FILES_SCRIPT,
+    "/letterbox-age.js": AGE_SCRIPT,
+    "/letterbox-wall.js": WALL_SCRIPT,
+}
 # The ALTCHA widget, which letterbox.js loads for a form on ALTCHA (in make dev: letter-copy).
 SCRIPTS.update({f"/{name}": ROOT / "embed" / name for name in ("altcha.js", "altcha-ru.js")})
 PAGES = ROOT / "embed" / "demo"

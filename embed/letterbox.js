@@ -13,6 +13,7 @@ const T = {
     failed: 'The form could not load. Reload the page to try again.', human: 'Please confirm that you are human.',
     refused: 'This site is not allowed to send this form. Please tell the site\'s organizers.',
     test: 'Test captcha (local only)', testBox: 'I am human (hCaptcha cannot load offline)',
+    wall: 'The wall could not load. Reload the page to try again.',
   },
   ru: {
     req: 'обязательно', choose: 'Выберите…', add: 'Добавить ссылку', remove: 'Удалить', sending: 'Отправка...',
@@ -22,6 +23,7 @@ const T = {
     failed: 'Форма не загрузилась. Обновите страницу.', human: 'Подтвердите, что вы человек.',
     refused: 'Этому сайту не разрешено отправлять эту форму. Сообщите организаторам сайта.',
     test: 'Тестовая капча (только локально)', testBox: 'Я человек (hCaptcha не грузится без сети)',
+    wall: 'Стена не загрузилась. Обновите страницу.',
   },
 };
 const CSS = `.lb-f,.lb fieldset{margin:0 0 1.2rem;padding:0;border:0}
@@ -293,10 +295,11 @@ function enhance(form) {
     if (code === 403) { ctx.status.className = 'lb-status lb-bad'; ctx.status.textContent = t.refused; }
   });
 }
+const formUrl = (root, name) => `${(root.dataset.endpoint || '').replace(/\/+$/, '')}/forms/${encodeURIComponent(name)}`;
 async function render(root) {
   const o = { lang: langOf(root) };
   o.t = T[o.lang];
-  const base = `${(root.dataset.endpoint || '').replace(/\/+$/, '')}/forms/${encodeURIComponent(root.dataset.letterboxForm)}`;
+  const base = formUrl(root, root.dataset.letterboxForm);
   const note = h('p', { role: 'status' }, o.t.loading);
   root.replaceChildren(note);
   try {
@@ -305,12 +308,19 @@ async function render(root) {
     note.textContent = e === 403 ? o.t.refused : o.t.failed;
   }
 }
+// letterbox-wall.js's interface, loaded only for a wall: Letterbox.wall({ root, base, lang, el, definition }) renders
+// the form's public wall in root, with the element builder h and the cached definition(url) (for the labels).
+function wall(root) {
+  const lang = langOf(root);
+  load(new URL('letterbox-wall.js', SRC))
+    .then(() => window.Letterbox.wall({ root, base: formUrl(root, root.dataset.letterboxWall), lang, el: h, definition }), () => root.append(T[lang].wall));
+}
 function init(scope) {
-  const found = (scope || document).querySelectorAll('[data-letterbox-form]:not([data-lb]),form[data-letterbox]:not([data-lb])');
+  const found = (scope || document).querySelectorAll('[data-letterbox-form]:not([data-lb]),form[data-letterbox]:not([data-lb]),[data-letterbox-wall]:not([data-lb])');
   if (found[0] && !document.getElementById('letterbox-css')) document.head.append(h('style', { id: 'letterbox-css' }, CSS));
   for (const el of found) {
     el.setAttribute('data-lb', '');
-    if (el.matches('form')) enhance(el); else render(el);
+    if (el.matches('form')) enhance(el); else if (el.dataset.letterboxWall) wall(el); else render(el);
   }
 }
 window.Letterbox = { init };

@@ -58,7 +58,7 @@ def delete_command(ctx: click.Context, /, submission: str, yes: bool, **where: A
         raise click.ClickException(f"{len(left)} object versions of {submission} are still there: run delete again")
     log.info("deleted submission id=%s versions=%d", submission, removed)
     for form in plan.wall_forms:
-        WallStore(s3, bucket).rebuild(form)  # the feed without it, and no older feed that still names it
+        WallStore(s3, bucket, run.forms).rebuild(form)  # the feed without it, and no older feed that still names it
     if run.out.as_json:
         run.out.json(
             {

@@ -36,7 +36,7 @@ def wall_forms(run: Run, form: str | None) -> list[str]:
 
 
 def store_of(run: Run) -> WallStore:
-    return WallStore(run.target.s3, run.target.bucket)
+    return WallStore(run.target.s3, run.target.bucket, run.forms)
 
 
 def feed_note(run: Run, form: str, feed: dict[str, Any]) -> None:
@@ -165,6 +165,23 @@ def list_command(ctx: click.Context, /, form: str | None, **where: Any) -> None:
     for name, feed in feeds.items():
         counts = feed["counts"]
         run.out.note(f"{name}: {counts['entries']} report(s) from {counts['countries']} country(ies) on the wall")
+
+
+@wall_group.command("rebuild", short_help="Render the wall's feed again from its entries.")
+@click.option("--form", help="Only this form.")
+@where_options
+@click.pass_context
+def rebuild_command(ctx: click.Context, /, form: str | None, **where: Any) -> None:
+    """Render every page of the feed again from the published entries (after an upgrade, or a failed run)."""
+    run = run_from(ctx, **where)
+    store = store_of(run)
+    for name in wall_forms(run, form):
+        feed = store.rebuild(name)
+        objects = feed["objects"]
+        run.out.line(
+            f"Rebuilt the wall of {name}: {objects['written']} page(s) written, {objects['unchanged']} unchanged."
+        )
+        feed_note(run, name, feed)
 
 
 def _values(public: dict[str, Any]) -> list[str]:

@@ -50,8 +50,8 @@ def altcha_env(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iter
     runtime.reset()
     # Ids derived from a challenge are dated at its expiry, minutes ahead: gone, they cannot pass for the
     # newest submission of another test sharing the bucket.
-    for key in set(stored_objects(s3, bucket, "submissions/")) - before:
-        s3.delete_object(Bucket=bucket, Key=key)
+    for made in set(stored_objects(s3, bucket, "submissions/")) - before:
+        s3.delete_object(Bucket=bucket, Key=made)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from chalicelib import runtime
 from chalicelib.core import ids, sealing
 from chalicelib.core.record import SubmissionRecord
 from chalicelib.core.storage import SubmissionStore
-from chalicelib.core.wall import entry_key, feed_key
+from chalicelib.core.wall import atom_key, entry_key, page_key
 from devstack.infra import apply_template
 from letterbox import devstate
 from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE
@@ -101,7 +101,8 @@ def test_an_approved_report_is_published_with_its_public_fields_only(local: str,
     atom = api.http.get("/forms/action-report/wall.atom")
     assert atom.headers["Content-Type"].startswith("application/atom+xml")
     published = [
-        stored(local, feed_key("action-report")),
+        stored(local, page_key("action-report", "all", 1)),
+        stored(local, atom_key("action-report")),
         stored(local, entry_key("action-report", record.id)),
         response.body,
         atom.body,

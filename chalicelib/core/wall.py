@@ -4,10 +4,15 @@ A form opts in with x-letterbox.public_fields (and the boolean field a supporter
 x-letterbox.consent_field). What is published of a report is its public copy only: those fields,
 maybe edited by an organizer. Never a field for files, nor an email address.
 
-wall/{form}/entries/{id}.json   the public copy of one approved report (what the API may read)
-wall/{form}/feed.json           every approved entry, newest first, with counts: one GET per feed request
-moderation/{form}/{id}.json     the organizer's decision (approved, rejected, removed): the API reads and
-                                writes it only for the emailed review link (chalicelib/intake/review.py)
+wall/{form}/entries/{id}.json        the public copy of one approved report (read to rebuild the feed: by the
+                                     console, and by the API when an emailed review link approves)
+wall/{form}/feed/{view}/{page}.json  one page of the feed, pre-rendered by the console: one GET per request
+wall/{form}/feed/wall.atom           the Atom document, pre-rendered likewise
+moderation/{form}/{id}.json          the organizer's decision (approved, rejected, removed): the API reads and
+                                     writes it only for the emailed review link (chalicelib/intake/review.py)
+
+A view is the whole wall ("all") or a filter (chalicelib/core/wall_filters.py): "c-{hash}" for a
+country, "k-{hash}" for a kind, "c-{hash}.k-{hash}" for both. No typed text goes into a key.
 """
 
 from __future__ import annotations
@@ -72,8 +77,21 @@ def entry_key(form: str, submission_id: str) -> str:
     return f"{entries_prefix(form)}{submission_id}.json"
 
 
-def feed_key(form: str) -> str:
+def legacy_feed_key(form: str) -> str:
+    """Where the whole feed was one object (before the pages): removed, with its versions, by a rebuild."""
     return f"{WALL_PREFIX}{form}/feed.json"
+
+
+def feed_prefix(form: str) -> str:
+    return f"{WALL_PREFIX}{form}/feed/"
+
+
+def page_key(form: str, view: str, page: int) -> str:
+    return f"{feed_prefix(form)}{view}/{page}.json"
+
+
+def atom_key(form: str) -> str:
+    return f"{feed_prefix(form)}wall.atom"
 
 
 def decisions_prefix(form: str) -> str:

@@ -1,22 +1,17 @@
-"""The wall's feed: built from the approved entries (by the console), paged (by the API). Pure: no S3 here.
+"""The wall's entries and what is counted of them. Pure: no S3 here (chalicelib/core/wall_pages.py pages them).
 
 An entry:  {"id": "01K…", "published_at": "2026-12-02T16:40:00Z", "fields": {"kind": "picket", …}}
-The feed:  {"form": "action-report", "updated_at": "…",
-            "counts": {"entries": 12, "countries": 5, "kinds": {"picket": 7, "banner": 5}},
-            "entries": [newest first]}
-A page:    the feed's form, updated_at and counts, with "page", "page_size", "pages" and that page's entries.
+Counts:    {"entries": 12, "countries": 5, "kinds": {"banner": 5, "picket": 7}}
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-PAGE_SIZE = 50
-FEED_VERSION = 1
+from chalicelib.core.wall_filters import canonical, entry_value
 
 
 class NotAnEntry(Exception):
@@ -39,46 +34,33 @@ def parse_entry(raw: bytes) -> dict[str, Any]:
     return found
 
 
-def build_feed(form: str, entries: Iterable[Mapping[str, Any]], updated_at: str) -> dict[str, Any]:
-    """Every entry, newest report first (ids are ULIDs: they sort by when the report arrived)."""
-    ordered = sorted((dict(item) for item in entries), key=lambda item: str(item["id"]), reverse=True)
-    return {
-        "version": FEED_VERSION,
-        "form": form,
-        "updated_at": updated_at,
-        "counts": counts(ordered),
-        "entries": ordered,
-    }
+def newest_first(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Ids are ULIDs: they sort by when the report arrived."""
+    return sorted((dict(item) for item in entries), key=lambda item: str(item["id"]), reverse=True)
 
 
-def empty_feed(form: str) -> dict[str, Any]:
-    """What a wall nothing was published on answers: a feed, not an error."""
-    return build_feed(form, [], "")
+def build_feed(form: str, entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Every entry, newest report first, with the counts: what `letterbox wall list` shows."""
+    ordered = newest_first(entries)
+    return {"form": form, "counts": counts(ordered), "entries": ordered}
 
 
 def counts(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     listed = list(entries)
     fields = [item.get("fields", {}) for item in listed]
     # "Germany" and " germany " are one country on a wall.
-    countries = {str(f["country"]).strip().casefold() for f in fields if str(f.get("country", "")).strip()}
-    kinds = Counter(str(f["kind"]) for f in fields if isinstance(f.get("kind"), str))
-    return {"entries": len(listed), "countries": len(countries), "kinds": dict(sorted(kinds.items()))}
+    found = {canonical(value) for f in fields if (value := entry_value(f, "country"))}
+    kinds = Counter(value for f in fields if (value := entry_value(f, "kind")))
+    return {"entries": len(listed), "countries": len(found), "kinds": dict(sorted(kinds.items()))}
 
 
-def page_count(feed: Mapping[str, Any], size: int = PAGE_SIZE) -> int:
-    return max(1, math.ceil(len(feed.get("entries", [])) / size))
-
-
-def feed_page(feed: Mapping[str, Any], page: int, size: int = PAGE_SIZE) -> dict[str, Any]:
-    """One page (from 1); a page past the end has no entries, and still the counts."""
-    entries = list(feed.get("entries", []))
-    start = (page - 1) * size
-    return {
-        "form": feed.get("form"),
-        "updated_at": feed.get("updated_at", ""),
-        "counts": feed.get("counts", counts([])),
-        "page": page,
-        "page_size": size,
-        "pages": page_count(feed, size),
-        "entries": entries[start : start + size] if start >= 0 else [],
-    }
+def countries(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each country once, as most entries spell it (the newest spelling on a tie), in alphabetical order."""
+    spellings: dict[str, Counter[str]] = {}
+    for item in entries:  # newest first: Counter keeps the first spelling seen on a tie
+        value = entry_value(item.get("fields", {}), "country")
+        if value:
+            spellings.setdefault(canonical(value), Counter())[" ".join(value.split())] += 1
+    return [
+        {"name": spelled.most_common(1)[0][0], "entries": spelled.total()} for _, spelled in sorted(spellings.items())
+    ]

@@ -1,7 +1,9 @@
 """The wall in S3, as the console keeps it: entries, decisions, and the feed rebuilt after each change.
 
 Taking something down removes every version of it (with versioning on, a plain delete keeps
-the old one), and each rebuild purges the feed's older versions: a removed entry lingers nowhere.
+the old one), and each rebuild renders the feed's pages again (chalicelib/core/wall_pages.py),
+writes those that changed and purges every other version under the feed: a removed entry
+lingers nowhere.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.core import ids, wall_feed
 from chalicelib.core import wall as keys
 from chalicelib.core.aws_errors import AlreadyExists, s3_errors
+from chalicelib.core.forms import FormRegistry
 from chalicelib.core.storage import read_object
+from chalicelib.core.wall_filters import ALL
+from chalicelib.core.wall_pages import StoredObject, render_wall
+from chalicelib.core.wall_sync import sync_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -29,9 +35,10 @@ def now_text() -> str:
 
 
 class WallStore:
-    def __init__(self, s3: S3Client, bucket: str) -> None:
+    def __init__(self, s3: S3Client, bucket: str, forms: FormRegistry | None = None) -> None:
         self._s3 = s3
         self._bucket = bucket
+        self._forms = forms
 
     def publish(self, form: str, submission_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         published = wall_feed.entry(submission_id, now_text(), fields)
@@ -70,19 +77,43 @@ class WallStore:
         return {key.removeprefix(prefix).removesuffix(".json") for key in self._keys(prefix)}
 
     def feed(self, form: str) -> dict[str, Any]:
-        raw = read_object(self._s3, self._bucket, keys.feed_key(form))
-        return wall_feed.empty_feed(form) if raw is None else dict(json.loads(raw))
+        """Every entry as the feed shows it (its pages, one GET per 50), with the counts: `letterbox wall list`."""
+        first = self._page(form, 1)
+        if first is None:
+            return wall_feed.build_feed(form, [])
+        with ThreadPoolExecutor(THREADS) as pool:
+            rest = list(pool.map(lambda number: self._page(form, number), range(2, int(first["pages"]) + 1)))
+        entries = [item for page in (first, *rest) if page is not None for item in page["entries"]]
+        return {"form": form, "counts": first["counts"], "entries": entries}
 
-    def rebuild(self, form: str) -> dict[str, Any]:
-        """The feed from every entry stored (not from the last feed): what a failed run left wrong, this mends."""
+    def _page(self, form: str, number: int) -> dict[str, Any] | None:
+        raw = read_object(self._s3, self._bucket, keys.page_key(form, ALL, number))
+        return None if raw is None else dict(json.loads(raw))
+
+    def entries(self, form: str) -> list[dict[str, Any]]:
         entry_keys = [key for key in self._keys(keys.entries_prefix(form)) if _is_entry_key(form, key)]
         with ThreadPoolExecutor(THREADS) as pool:
             raws = list(pool.map(lambda key: read_object(self._s3, self._bucket, key), entry_keys))
-        entries = [wall_feed.parse_entry(raw) for raw in raws if raw is not None]
-        built = wall_feed.build_feed(form, entries, now_text())
-        self._put(keys.feed_key(form), built)
-        self._purge(keys.feed_key(form), keep_latest=True)
-        return built
+        return [wall_feed.parse_entry(raw) for raw in raws if raw is not None]
+
+    def rebuild(self, form: str) -> dict[str, Any]:
+        """The feed from every entry stored (not from the last feed): what a failed run left wrong, this mends.
+
+        Answers the feed (as `feed`) and, under "objects", how many were written, left as they were, removed.
+        """
+        entries = self.entries(form)
+        result = sync_prefix(self._s3, self._bucket, keys.feed_prefix(form), self._rendered(form, entries))
+        self._purge(keys.legacy_feed_key(form), keep_latest=False)
+        objects = {"written": result.written, "unchanged": result.unchanged, "removed": result.removed_versions}
+        return {**wall_feed.build_feed(form, entries), "objects": objects}
+
+    def _rendered(self, form: str, entries: list[dict[str, Any]]) -> dict[str, StoredObject]:
+        """Nothing for a form that has no wall (any more): its pages are all removed."""
+        if self._forms is None:
+            self._forms = FormRegistry.load(validators=False)
+        definition = self._forms.get(form)
+        fields = keys.wall_fields(definition) if definition is not None else None
+        return {} if definition is None or fields is None else render_wall(definition, fields, entries)
 
     def _put(self, key: str, body: Mapping[str, Any], *, once: bool = False) -> None:
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

@@ -23,8 +23,7 @@ from chalicelib.intake.review import ReviewService
 from chalicelib.intake.submissions import SubmissionService
 from chalicelib.intake.texts import LANGUAGES, negotiate_language
 from chalicelib.intake.uploads import UploadService
-from chalicelib.intake.wall_api import ATOM_TYPE, JSON_TYPE, WallReader, cached_response, feed_body, page_number
-from chalicelib.intake.wall_atom import atom_feed
+from chalicelib.intake.wall_api import WallReader
 
 # The app's own logger (Chalice names it after the app and gives it a handler).
 log = logging.getLogger("letterbox")
@@ -117,17 +116,14 @@ class HttpApi:
 
     def wall(self, request: Request, form: str) -> Response:
         def respond(_lang: str) -> Response:
-            page = page_number(request.query_params)
-            body = feed_body(self._services.wall().read(form), page)
-            return cached_response(body, JSON_TYPE, lower_headers(request).get("if-none-match"))
+            if_none_match = lower_headers(request).get("if-none-match")
+            return self._services.wall().feed(form, request.query_params, if_none_match)
 
         return self._answer(request, form, respond)
 
     def wall_atom(self, request: Request, form: str) -> Response:
         def respond(_lang: str) -> Response:
-            wall = self._services.wall().read(form)
-            body = atom_feed(wall.form, wall.fields, wall.feed)
-            return cached_response(body, ATOM_TYPE, lower_headers(request).get("if-none-match"))
+            return self._services.wall().atom(form, lower_headers(request).get("if-none-match"))
 
         return self._answer(request, form, respond)
 

@@ -8,7 +8,8 @@ Problem
  ├── OriginNotAllowed      403
  ├── BodyTooLarge          413
  ├── UnsupportedMediaType  415
- ├── BadRequest            400  unreadable body, bad Idempotency-Key, a page that is not a number
+ ├── BadRequest            400  unreadable body, bad Idempotency-Key, a page that is not a number,
+ │                             a wall filter no entry can have (too long, control characters)
  ├── CaptchaRejected       400
  ├── InvalidSubmission     422  with one entry per field
  ├── ServiceUnavailable    503  with Retry-After
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from chalicelib.core.wall_filters import MAX_LENGTH as MAX_FILTER_LENGTH
 from chalicelib.intake.texts import message
 from chalicelib.intake.validation import MAX_LISTED_ERRORS, FieldError
 
@@ -129,6 +131,18 @@ class BadPage(BadRequest):
 
     def __init__(self) -> None:
         super().__init__("bad_page_detail")
+
+
+# Each reason chalicelib/core/wall_filters.py gives, and the text that explains it.
+BAD_FILTER_DETAILS = {"too_long": "bad_filter_too_long", "bad_characters": "bad_filter_bad_characters"}
+
+
+class BadFilter(BadRequest):
+    kind, title_key = "bad-filter", "bad_filter_title"
+
+    def __init__(self, name: str, reason: str) -> None:
+        # The parameter is named; what was sent is never quoted back.
+        super().__init__(BAD_FILTER_DETAILS[reason], name=name, limit=MAX_FILTER_LENGTH)
 
 
 class CaptchaRejected(Problem):

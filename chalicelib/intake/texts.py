@@ -75,6 +75,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "no_wall_detail": "Nothing sent with this form is ever published.",
     "bad_page_title": "No such page",
     "bad_page_detail": "A page is a whole number from 1, like ?page=2.",
+    "bad_filter_title": "Not a filter of this wall",
+    "bad_filter_too_long": "?{name}= is longer than {limit} characters: no {name} on the wall is that long.",
+    "bad_filter_bad_characters": (
+        "?{name}= holds control characters (a line break, a tab): no {name} on the wall has them."
+    ),
     "wall_unavailable": "The wall cannot be read right now. Please try again in a minute.",
     "idempotency_title": "Bad Idempotency-Key",
     "idempotency_detail": "The Idempotency-Key header must be 1 to 255 visible ASCII characters.",

@@ -188,3 +188,20 @@ def error_next_to(control: Locator) -> str:
             }"""
         )
     )
+
+
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # npm's axe-core, pinned in package.json
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """What axe-core finds wrong on the page as it is now (every rule it runs by default): id, impact, where."""
+    if not AXE_SCRIPT.exists():
+        raise AssertionError(f"{AXE_SCRIPT} is missing: run npm ci")
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(content=AXE_SCRIPT.read_text(encoding="utf-8"))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await window.axe.run(document)).violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')),
+        }))"""
+    )
+    return found

@@ -18,7 +18,7 @@ from urllib.error import HTTPError
 import pytest
 from playwright.sync_api import BrowserContext, FloatRect, Page, expect
 
-from devstack.demo import FILES_SCRIPT, PAGES, SCRIPT, DemoServer
+from devstack.demo import FILES_SCRIPT, PAGES, SCRIPT, WALL_SCRIPT, DemoServer
 from devstack.stack import ROOT, LocalStack
 from tests.browser.support import (
     ARTIFACTS,
@@ -66,10 +66,10 @@ def write_email(outbox: Path, submission_id: str, subject: str, text: str, html:
     return path
 
 
-@pytest.mark.parametrize(("script", "limit"), [(SCRIPT, 8 * 1024), (FILES_SCRIPT, 4 * 1024)])
+@pytest.mark.parametrize(("script", "limit"), [(SCRIPT, 8 * 1024), (FILES_SCRIPT, 4 * 1024), (WALL_SCRIPT, 4 * 1024)])
 def test_the_scripts_are_small_plain_and_speak_english_and_russian(script: Path, limit: int) -> None:
     """letterbox.js under 8 KB gzipped (what a slow phone downloads); letterbox-files.js, loaded only
-    for a file field, under 4 KB. Unminified, no build step."""
+    for a file field, and letterbox-wall.js, only for a wall, under 4 KB each. Unminified, no build step."""
     source = script.read_text(encoding="utf-8")
     assert len(gzip.compress(source.encode(), compresslevel=9)) < limit
     assert "console." not in source
@@ -86,7 +86,7 @@ def test_the_scripts_are_small_plain_and_speak_english_and_russian(script: Path,
 def test_each_page_gets_the_api_and_shows_its_own_snippet(demo: DemoServer) -> None:
     pages = sorted(path.name for path in PAGES.glob("*.html"))
     assert {"index.html", "action-report.html", "letter-copy.html", "ru.html"} <= set(pages)
-    assert {"action-report-enhance.html", "letter-copy-enhance.html"} <= set(pages)
+    assert {"action-report-enhance.html", "letter-copy-enhance.html", "wall.html", "wall-ru.html"} <= set(pages)
     for name in pages:
         status, headers, page = get(f"{demo.url}/{name}")
         assert status == 200
@@ -102,7 +102,8 @@ def test_each_page_gets_the_api_and_shows_its_own_snippet(demo: DemoServer) -> N
 
 
 def test_the_scripts_and_styles_are_served_with_their_types(demo: DemoServer) -> None:
-    for path, script in (("/letterbox.js", SCRIPT), ("/letterbox-files.js", FILES_SCRIPT)):
+    served = (("/letterbox.js", SCRIPT), ("/letterbox-files.js", FILES_SCRIPT), ("/letterbox-wall.js", WALL_SCRIPT))
+    for path, script in served:
         status, headers, body = get(f"{demo.url}{path}")
         assert (status, headers["Content-Type"]) == (200, "text/javascript; charset=utf-8")
         assert body == script.read_text(encoding="utf-8")

@@ -1,4 +1,6 @@
-"""The wall's feed (counts, order, paging), its public fields and its Atom rendering: pure, no S3."""
+"""The wall's feed (counts, order, paging), its public fields and its Atom rendering: pure, no S3.
+
+The views and filters are in test_wall_pages.py."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from chalicelib.core import wall_feed
+from chalicelib.core import wall_feed, wall_pages
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.wall import WallNotDeclared, wall_fields
+from chalicelib.core.wall_atom import atom_feed
 from chalicelib.intake.problems import BadPage
-from chalicelib.intake.wall_api import cached_response, page_number
-from chalicelib.intake.wall_atom import atom_feed
+from chalicelib.intake.wall_api import cached_response, entity_tags, page_number
 
 FORMS = FormRegistry.load(validators=False)
 
@@ -35,27 +37,31 @@ def an_entry(n: int, country: str = "Germany", kind: str = "picket") -> dict[str
 def test_the_feed_lists_the_newest_report_first_with_its_counts() -> None:
     entries = [an_entry(1), an_entry(3, " germany ", "banner"), an_entry(2, "Латвия")]
 
-    feed = wall_feed.build_feed("action-report", entries, "2026-12-02T16:41:00Z")
+    feed = wall_feed.build_feed("action-report", entries)
 
     assert [item["id"][-2:] for item in feed["entries"]] == ["03", "02", "01"]
     assert feed["counts"] == {"entries": 3, "countries": 2, "kinds": {"banner": 1, "picket": 2}}
 
 
 def test_pages_hold_fifty_and_a_page_past_the_end_is_empty_with_the_counts() -> None:
-    feed = wall_feed.build_feed("action-report", [an_entry(n) for n in range(1, 61)], "t")
+    entries = wall_feed.newest_first(an_entry(n) for n in range(1, 61))
 
-    first, second, beyond = (wall_feed.feed_page(feed, page) for page in (1, 2, 3))
+    first, second = wall_pages.view_pages("action-report", entries)
+    beyond = wall_pages.beyond_the_end(first, 3)
 
     assert (len(first["entries"]), len(second["entries"]), beyond["entries"]) == (50, 10, [])
     assert first["pages"] == second["pages"] == beyond["pages"] == 2
     assert beyond["counts"]["entries"] == 60
     assert first["entries"][0]["id"].endswith("60")
     assert second["entries"][-1]["id"].endswith("01")
+    assert "countries" in first
+    assert "countries" not in second  # bounded: the list of countries only on page 1
 
 
 def test_an_empty_wall_is_an_empty_feed() -> None:
-    page = wall_feed.feed_page(wall_feed.empty_feed("action-report"), 1)
+    [page] = wall_pages.view_pages("action-report", [])
 
+    assert page == wall_pages.empty_page("action-report")
     assert page["entries"] == []
     assert page["counts"] == {"entries": 0, "countries": 0, "kinds": {}}
     assert page["pages"] == 1
@@ -98,6 +104,21 @@ def test_the_etag_answers_304_to_itself_only() -> None:
     assert cached_response('{"a":2}', "application/json", tag).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("header", "tags"),
+    [
+        (None, []),
+        ('"abc"', ['"abc"']),
+        ('W/"abc", "def"', ['"abc"', '"def"']),
+        ("abc", []),  # not quoted: not a tag
+        ('"a b"', []),  # a space is not in a tag
+        ('"x"' + ", " * 1000, []),  # too long to be worth reading
+    ],
+)
+def test_if_none_match_is_read_as_tags_and_nothing_else(header: str | None, tags: list[str]) -> None:
+    assert entity_tags(header) == tags
+
+
 def test_the_atom_feed_escapes_everything_and_links_only_to_the_web() -> None:
     hostile = an_entry(1)
     hostile["fields"] |= {
@@ -107,9 +128,7 @@ def test_the_atom_feed_escapes_everything_and_links_only_to_the_web() -> None:
     }
     fields = wall_fields(REPORTS)
     assert fields is not None
-    feed = wall_feed.build_feed("action-report", [hostile], "2026-12-02T16:41:00Z")
-
-    text = atom_feed(REPORTS, fields, feed)
+    text = atom_feed(REPORTS, fields, [hostile])
 
     root = ET.fromstring(text)  # noqa: S314 (our own output, parsed to check it)
     [entry] = root.findall(f"{ATOM}entry")

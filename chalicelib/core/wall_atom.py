@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
-from chalicelib.core import wall_feed
 from chalicelib.core.forms import FormDefinition
 from chalicelib.core.wall import WallFields
 
@@ -20,15 +19,17 @@ TITLE_LIMIT = 200
 NEVER = "1970-01-01T00:00:00Z"
 
 
-def atom_feed(form: FormDefinition, fields: WallFields, feed: Mapping[str, Any]) -> str:
+def atom_feed(form: FormDefinition, fields: WallFields, entries: Sequence[Mapping[str, Any]]) -> str:
+    """`entries`: the newest, newest first. Updated when the newest of them was published (the same bytes
+    for the same entries: the publisher rewrites the document only when it changed)."""
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     _text(root, "id", f"urn:letterbox:wall:{form.name}")
     _text(root, "title", form.title("en"))
-    _text(root, "updated", str(feed.get("updated_at") or NEVER))
+    _text(root, "updated", max((str(item.get("published_at") or "") for item in entries), default="") or NEVER)
     author = ET.SubElement(root, f"{{{ATOM}}}author")
     _text(author, "name", form.title("en"))
-    for item in wall_feed.feed_page(feed, 1)["entries"]:
+    for item in entries:
         _entry(root, form, fields, item)
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
