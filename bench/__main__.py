@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import altcha, coldstart, cost, digest, e2e, export, load, package, wall
 from bench.aws import LocalAws
-from bench.common import RESULTS, ROOT, machine, median, now
+from bench.common import RESULTS, ROOT, machine, median, now, run_part
 from bench.report import render_table
 
 WARM_TIMEOUT = 900
@@ -55,29 +55,8 @@ def _stage(name: str, results: dict[str, Any], run: Callable[[], Any]) -> Any:
 
 def warm_cpu(captcha: str, samples: int, requests: int) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LETTERBOX_", "HCAPTCHA_", "AWS_"))}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.warm",
-            "--captcha",
-            captcha,
-            "--samples",
-            str(samples),
-            "--requests",
-            str(requests),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=WARM_TIMEOUT,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"bench.warm failed ({done.returncode}): {done.stderr[-3000:]}")
-    raw: dict[str, Any] = json.loads(lines[-1].removeprefix("BENCH "))
+    args = ["--captcha", captcha, "--samples", str(samples), "--requests", str(requests)]
+    raw: dict[str, Any] = run_part("bench.warm", args, env, WARM_TIMEOUT)
     medians = {name: median(values) for name, values in raw["samples_us"].items()}
     base = medians["baseline_echo"]
     return {
@@ -105,21 +84,8 @@ def cpu(samples: int, requests: int, results: dict[str, Any]) -> dict[str, Any]:
 def idempotency(sizes: str, samples: int, budget: float) -> dict[str, Any]:
     """bench/idempotency.py in a process of its own: its settings and imports stay out of this one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LETTERBOX_", "HCAPTCHA_", "AWS_"))}
-    command = [sys.executable, "-m", "bench.idempotency", "--sizes", sizes, "--samples", str(samples)]
-    done = subprocess.run(
-        [*command, "--budget", str(budget)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=None,  # its progress lines, as they come
-        text=True,
-        timeout=IDEMPOTENCY_TIMEOUT,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"bench.idempotency failed ({done.returncode})")
-    figures: dict[str, Any] = json.loads(lines[-1].removeprefix("BENCH "))
+    args = ["--sizes", sizes, "--samples", str(samples), "--budget", str(budget)]
+    figures: dict[str, Any] = run_part("bench.idempotency", args, env, IDEMPOTENCY_TIMEOUT, show_progress=True)
     return figures
 
 

@@ -184,3 +184,24 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "loadavg_at_start": list(os.getloadavg()),
     }
+
+
+def run_part(
+    module: str, args: Sequence[str], env: Mapping[str, str], timeout: float, *, show_progress: bool = False
+) -> Any:
+    """`python -m MODULE ARGS` in a process of its own (its settings and imports stay out of ours): what its
+    last `BENCH {json}` line says. With show_progress its standard error reaches the terminal as it comes."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=None if show_progress else subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{module} failed ({done.returncode}): {(done.stderr or '')[-3000:]}")
+    return json.loads(lines[-1].removeprefix("BENCH "))

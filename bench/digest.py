@@ -20,7 +20,6 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -28,7 +27,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import FORM, ROOT, median
+from bench.common import FORM, median, run_part
 from bench.stored import seed
 
 BUCKET = "letterbox-bench-digest"
@@ -68,19 +67,7 @@ def measure(aws: Any, sizes: Sequence[int], samples: int, log: Callable[[str], N
         "LETTERBOX_NOTIFY": "hourly",
         "LETTERBOX_SEND_RATE": "1000",
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.digest", "--plan", json.dumps(plan)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"bench.digest failed ({done.returncode}): {done.stderr[-3000:]}")
-    sends: list[dict[str, Any]] = json.loads(lines[-1].removeprefix("BENCH "))
+    sends: list[dict[str, Any]] = run_part("bench.digest", ["--plan", json.dumps(plan)], env, RUN_TIMEOUT)
     return summarise(sends, sizes, samples)
 
 

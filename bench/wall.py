@@ -19,14 +19,13 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import FORM, ROOT, LambdaContext, api_event, median, now
+from bench.common import FORM, LambdaContext, api_event, median, now, run_part
 
 SIZES = (200, 2_000, 20_000)
 COUNTRIES = 30
@@ -93,19 +92,9 @@ def measure(
             publish[str(size)] = {"seconds": now() - started, "requests": dict(counted.counts), **built["objects"]}
         log(f"  wall of {size:,}: published {built['objects']['written']:,} objects in {now() - started:.1f} s")
     plan = {"sizes": sizes, "rounds": rounds, "requests": requests}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.wall", "--plan", json.dumps(plan)],
-        cwd=ROOT,
-        env={**aws.child_env(), "LETTERBOX_BUCKET": bucket_for(sizes[0])},
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"bench.wall failed ({done.returncode}): {done.stderr[-3000:]}")
-    return summarise(json.loads(lines[-1].removeprefix("BENCH ")), sizes, publish, rounds, requests)
+    env = {**aws.child_env(), "LETTERBOX_BUCKET": bucket_for(sizes[0])}
+    measured = run_part("bench.wall", ["--plan", json.dumps(plan)], env, RUN_TIMEOUT)
+    return summarise(measured, sizes, publish, rounds, requests)
 
 
 def summarise(
