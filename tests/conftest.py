@@ -5,16 +5,21 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 import pytest
 from moto.server import ThreadedMotoServer
 
 from chalicelib import runtime
+from chalicelib.core import aws
 from devstack.infra import apply_template
 from devstack.siteverify import SiteverifyServer
 from devstack.stack import temporary_env
+
+if TYPE_CHECKING:
+    from tests.iam_simulator import CallRecorder
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -98,3 +103,18 @@ def s3(aws_endpoint: str) -> Any:
 def stored_objects(s3: Any, bucket: str, prefix: str) -> list[str]:
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
     return [item["Key"] for item in listing.get("Contents", [])]
+
+
+@pytest.fixture
+def recorder(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallRecorder]:
+    """Records what the application's clients call; the test's own calls go through another session."""
+    from tests.iam_simulator import CallRecorder  # it imports the deploy fakes, which import this module
+
+    session = botocore.session.get_session()
+    calls = CallRecorder()
+    session.register("before-parameter-build", calls)  # type: ignore[arg-type]  # botocore passes params=, model= by name
+    # chalicelib.core.aws makes its session with this call, again after every runtime.reset().
+    monkeypatch.setattr(aws, "_new_session", lambda: session)
+    runtime.reset()
+    yield calls
+    runtime.reset()

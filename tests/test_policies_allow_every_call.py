@@ -5,18 +5,17 @@ against the local AWS) is allowed by the rendered policy of that function.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from chalice.test import Client
 
 from app import app, notify
 from chalicelib import runtime
-from chalicelib.core import aws, ids
+from chalicelib.core import ids
 from chalicelib.core.attachments import UploadedFile
 from chalicelib.core.signing_keys import derived_key
 from chalicelib.notify.batch import BatchPartiallyFailed
@@ -31,19 +30,6 @@ from tests.iam_simulator import CallRecorder, denied_calls
 @pytest.fixture
 def policy_stack(aws_endpoint: str) -> dict[str, str]:
     return apply_template(TEMPLATE, {"Stage": "policy", "SenderAddress": SENDER})
-
-
-@pytest.fixture
-def recorder(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallRecorder]:
-    """Records what the application's clients call; the test's own calls go through another session."""
-    session = botocore.session.get_session()
-    calls = CallRecorder()
-    session.register("before-parameter-build", calls)  # type: ignore[arg-type]  # botocore passes params=, model= by name
-    # chalicelib.core.aws makes its session with this call, again after every runtime.reset().
-    monkeypatch.setattr(aws, "_new_session", lambda: session)
-    runtime.reset()
-    yield calls
-    runtime.reset()
 
 
 def test_the_rendered_policies_allow_every_call_the_functions_make(

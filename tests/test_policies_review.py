@@ -7,20 +7,18 @@ feed's rebuild purges versions and a take-down deletes them), then checked again
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from chalice.test import Client
 
 from app import app, notify
 from chalicelib import runtime
-from chalicelib.core import aws, wall_feed
+from chalicelib.core import wall_feed
 from chalicelib.core.record import SubmissionRecord
 from chalicelib.core.signing_keys import PARAMETER_VARIABLE
 from chalicelib.core.wall import entry_key
@@ -35,18 +33,6 @@ from tests.test_cli_commands import DAY_ONE, REPORT, store
 from tests.test_wall_review import API_URL, link_of, post
 
 STAGE = "policy-review"
-
-
-@pytest.fixture
-def recorder(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallRecorder]:
-    """What the application's clients call; the test's own calls (boto3's default session) are not recorded."""
-    session = botocore.session.get_session()
-    calls = CallRecorder()
-    session.register("before-parameter-build", calls)  # type: ignore[arg-type]  # botocore passes params=, model= by name
-    monkeypatch.setattr(aws, "_new_session", lambda: session)
-    runtime.reset()
-    yield calls
-    runtime.reset()
 
 
 def test_the_api_may_publish_and_decide_but_lists_only_the_wall_and_the_decisions() -> None:
