@@ -18,7 +18,7 @@ import click
 
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.form_choices import FormChoices
-from chalicelib.core.forms import FormDefinition, FormRegistry, localized
+from chalicelib.core.forms import FormDefinition, FormRegistry
 from letterbox.run import Where
 
 MODES = ("render", "enhance")
@@ -116,9 +116,9 @@ class Snippet:
         if widget and widget != "textarea":
             return [f"<!-- {escape(name)}: files need render mode (letterbox.js builds the file field) -->"]
         field_id = f"{self.prefix}-{name.replace('_', '-')}"
-        label = localized(prop, "title", self.lang) or name
-        help_id = f"{field_id}-help" if localized(prop, "description", self.lang) else ""
-        help_line = self._help(prop, help_id)
+        label = self.form.label(name, self.lang)
+        help_id = f"{field_id}-help" if self.form.field_description(name, self.lang) else ""
+        help_line = self._help(name, help_id)
         if prop.get("type") == "array":
             return self._list(name, prop, field_id, label, help_line, help_id)
         control = self._control(name, prop, field_id, help_id, required)
@@ -130,10 +130,12 @@ class Snippet:
             body = [label_line, *help_line, *control]
         return ['<div class="field">', *("  " + line for line in body), "</div>"]
 
-    def _help(self, prop: Mapping[str, Any], help_id: str) -> list[str]:
+    def _help(self, name: str, help_id: str) -> list[str]:
         if not help_id:
             return []
-        return [f'<span class="help" id="{escape(help_id)}">{words(localized(prop, "description", self.lang))}</span>']
+        return [
+            f'<span class="help" id="{escape(help_id)}">{words(self.form.field_description(name, self.lang))}</span>'
+        ]
 
     def _control(
         self, name: str, prop: Mapping[str, Any], field_id: str, help_id: str, required: bool = False

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chalicelib.core.catalogs import DOMAIN, LOCALE_DIR  # noqa: E402 (after the path is set)
+from chalicelib.core.form_texts import english_texts  # noqa: E402
+from chalicelib.core.forms import FormRegistry  # noqa: E402
 
 # Where the code keeps its English (module:name of a dict key -> text, or -> (singular, plural)), and the
 # prefix that sets its keys apart in the catalogs (chalicelib.core.catalogs.Texts).
@@ -54,6 +56,9 @@ def registered() -> dict[str, Text]:
             if prefix + key in found:
                 raise SystemExit(f"text {prefix + key!r} is in two registries")
             found[prefix + key] = english
+    # The forms' texts, from the English of each schema in schemas/ (chalicelib/core/form_texts.py).
+    for form in FormRegistry.load(validators=False):
+        found.update(english_texts(form))
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -38,7 +39,9 @@ def test_every_text_of_the_registries_is_used_by_the_code() -> None:
     )
     prefixes = sorted((prefix for prefix in tool.REGISTRIES.values() if prefix), key=len, reverse=True)
     keys = [key.removeprefix(next((p for p in prefixes if key.startswith(p)), "")) for key in tool.registered()]
-    unused = [key for key in keys if not re.search(rf"[\"']{re.escape(key)}[\"']", code)]
+    # The forms' texts (form.*) are the schemas' own: a schema uses each of them.
+    code_keys = [key for key in keys if not key.startswith("form.")]
+    unused = [key for key in code_keys if not re.search(rf"[\"']{re.escape(key)}[\"']", code)]
     assert unused == []
 
 
@@ -93,3 +96,29 @@ def test_the_check_command_exits_non_zero_on_a_problem_and_zero_now() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout.strip()) == (0, "every catalog is complete and compiled")
+
+
+def test_the_forms_texts_come_from_the_catalogs_into_emails_and_the_definition(app_env: dict[str, str]) -> None:
+    """A schema holds English only; the embed's definition carries every shipped language, from the catalogs."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.core.forms import FormRegistry
+
+    form = FormRegistry.load(validators=False).get("action-report")
+    assert form is not None
+    assert "x-labels" not in form.schema
+    assert form.title("ru") == "Сообщить об акции"
+    assert form.enum_label("kind", "picket", "ru") == "Пикет или митинг"
+    assert form.text("submit", "ru") == "Отправить отчёт"
+    with Client(app, stage_name="test") as client:
+        definition = json.loads(client.http.get("/forms/action-report").body)
+    schema = definition["schema"]
+    assert schema["x-labels"]["ru"]["title"] == "Сообщить об акции"
+    assert schema["properties"]["kind"]["x-labels"]["ru"]["title"] == form.label("kind", "ru")
+    assert schema["properties"]["kind"]["x-enum-labels"]["ru"]["picket"] == "Пикет или митинг"
+    assert schema["properties"]["kind"]["x-enum-labels"]["en"]["picket"] == "Picket or rally"
+    assert schema["x-letterbox"]["success"] == {
+        "en": "Thank you. Your report has reached the organizers.",
+        "ru": form.text("success", "ru"),
+    }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.core import catalogs
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.env_reader import is_local
 
@@ -69,29 +70,37 @@ class FormDefinition:
         opts: Mapping[str, Any] = self.schema.get("x-letterbox", {})
         return opts
 
+    # The form's texts: the English in the schema, each language's in the catalogs (chalicelib/core/form_texts.py).
+
     def title(self, lang: str) -> str:
-        return localized(self.schema, "title", lang) or self.name
+        return self._translated("title", str(self.schema.get("title", "")), lang) or self.name
+
+    def description(self, lang: str) -> str:
+        return self._translated("description", str(self.schema.get("description", "")), lang)
 
     def label(self, field: str, lang: str) -> str:
-        prop = self.properties.get(field)
-        return (localized(prop, "title", lang) if prop else "") or field
+        english = str(self.properties.get(field, {}).get("title", ""))
+        return self._translated(f"{field}.title", english, lang) or field
+
+    def field_description(self, field: str, lang: str) -> str:
+        english = str(self.properties.get(field, {}).get("description", ""))
+        return self._translated(f"{field}.description", english, lang)
 
     def enum_label(self, field: str, value: str, lang: str) -> str:
-        labels = self.properties.get(field, {}).get("x-enum-labels", {})
-        return str(labels.get(lang, {}).get(value) or labels.get("en", {}).get(value) or value)
+        english = str(self.properties.get(field, {}).get("x-enum-labels", {}).get("en", {}).get(value) or value)
+        return self._translated(f"{field}.choice.{value}", english, lang)
 
     def text(self, key: str, lang: str) -> str:
-        texts = self.options.get(key, {})
-        return str(texts.get(lang) or texts.get("en") or "")
+        """An x-letterbox text (subject, submit, success): its English is the schema's "en"."""
+        return self._translated(key, str(self.options.get(key, {}).get("en", "")), lang)
+
+    def _translated(self, part: str, english: str, lang: str) -> str:
+        return catalogs.text(text_key(self.name, part), english, lang) if english else ""
 
 
-def localized(node: Mapping[str, Any], key: str, lang: str) -> str:
-    """An annotation in `lang` (from x-labels), falling back to the English one."""
-    if lang != "en":
-        translated = node.get("x-labels", {}).get(lang, {}).get(key)
-        if translated:
-            return str(translated)
-    return str(node.get(key, ""))
+def text_key(form: str, part: str) -> str:
+    """A form's text in the catalogs: form.action-report.kind.title, form.action-report.kind.choice.picket, …"""
+    return f"form.{form}.{part}"
 
 
 class FormRegistry:
