@@ -16,6 +16,7 @@ from devstack.stack import LocalStack, Ports
 from tests.browser.support import (
     ENHANCE,
     RENDER,
+    axe_violations,
     demo_url,
     error_next_to,
     field,
@@ -145,12 +146,14 @@ def test_the_widget_is_ticked_with_the_keyboard_and_says_so(altcha_stack: LocalS
     form = open_letter_copy(page, form_page(altcha_stack, "letter-copy", RENDER))
     fill_letter_copy(form, RENDER)
     box = widget_box(form)
+    assert axe_violations(page) == []  # the widget as the supporter first meets it
 
     box.focus()
     page.keyboard.press("Space")
 
     expect(box).to_be_checked()
     expect(box).to_have_accessible_name("Verified")
+    assert axe_violations(page) == []
     form.get_by_role("button", name="Send copy").focus()
     page.keyboard.press("Enter")
     success_id(form)
