@@ -270,11 +270,12 @@ async function send(ctx) {
 function enhance(form) {
   const lang = langOf(form);
   const t = T[lang];
-  const match = /^(.*\/forms\/[^/?#]+)\/submissions\/?$/.exec(form.action);
+  // The action may end in ?lang=… (the page's language for a post without JavaScript): fetch sends Accept-Language.
+  const match = /^(.*\/forms\/[^/?#]+)\/submissions\/?(?:\?[^#]*)?$/.exec(form.action);
   if (!match) return;
   form.noValidate = true;
   const button = form.querySelector('button:not([type]),[type=submit]');
-  const ctx = { form, lang, t, button, action: match[0], status: h('p', { class: 'lb-status', role: 'status', 'aria-live': 'polite' }) };
+  const ctx = { form, lang, t, button, action: `${match[1]}/submissions`, status: h('p', { class: 'lb-status', role: 'status', 'aria-live': 'polite' }) };
   ctx.retry = h('button', { type: 'button', class: 'lb-retry', hidden: true, on: () => send(ctx) }, t.retry);
   button.after(ctx.status, ctx.retry);
   ctx.load = () => definition(match[1]).then((def) => {

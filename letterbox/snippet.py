@@ -91,7 +91,8 @@ class Snippet:
 
     def enhance_mode(self, script: str, next_url: str = "", extra: tuple[str, ...] = ()) -> str:
         """The form written out; `extra` lines go just before the captcha (the demo's local test token)."""
-        action = f"{self.api}/forms/{self.form.name}/submissions"
+        # ?lang=: without JavaScript, the API's thank-you and error pages speak the form's language.
+        action = f"{self.api}/forms/{self.form.name}/submissions?lang={self.lang}"
         lines = [f"{tag('script', src=script, defer=True)}</script>"]
         lines.append(
             tag("form", data_letterbox=True, action=action, method="post", data_lang=self.lang, class_="handmade")

@@ -409,6 +409,32 @@ def test_plain_form_post_with_errors_gets_a_readable_page_with_a_way_back(client
     assert "tomorrow" not in page
 
 
+def test_a_plain_post_answers_in_the_language_its_action_names_not_the_browsers(client: Client) -> None:
+    """A Russian page's hand-written form (action …/submissions?lang=ru) read in an English browser."""
+    good = client.http.post(
+        "/forms/action-report/submissions?lang=ru",
+        headers={**FORM_HEADERS, "Accept-Language": "en-US,en;q=0.9"},
+        body=urlencode(FORM_FIELDS),
+    )
+    bad_fields = [(name, value) for name, value in FORM_FIELDS if name != "city"]
+    refused = client.http.post(
+        "/forms/action-report/submissions?lang=ru",
+        headers={**FORM_HEADERS, "Accept-Language": "en"},
+        body=urlencode(bad_fields),
+    )
+    unknown = client.http.post(
+        "/forms/action-report/submissions?lang=xx",
+        headers={**FORM_HEADERS, "Accept-Language": "ru"},
+        body=urlencode(bad_fields),
+    )
+
+    assert good.status_code == 303
+    assert good.headers["Location"] == "thanks?lang=ru"
+    assert refused.status_code == 422
+    assert "<strong>Город</strong>: Это поле обязательно." in refused.body.decode()
+    assert "Это поле обязательно." in unknown.body.decode()  # a language we lack: the browser's
+
+
 def test_thanks_page_speaks_the_requested_language(client: Client) -> None:
     response = client.http.get("/forms/action-report/thanks?lang=ru")
 

@@ -63,7 +63,7 @@ def test_an_enhance_snippet_is_a_complete_accessible_form() -> None:
     assert done.returncode == 0, done.stderr
     html = Elements(done.stdout)
     (form,) = html.all("form")
-    assert form["action"] == f"{API}/forms/action-report/submissions"
+    assert form["action"] == f"{API}/forms/action-report/submissions?lang=en"  # the pages after a plain post
     assert form["method"] == "post"
     assert "data-letterbox" in form
     assert html.all("script") == [{"src": "https://campaign.example/lb.js", "defer": None}]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from chalice.app import Request, Response
@@ -105,12 +105,10 @@ class HttpApi:
         return self._answer(request, form, respond)
 
     def thanks(self, request: Request, form: str) -> Response:
-        def respond(lang: str) -> Response:
-            requested = request.query_params.get("lang") if request.query_params else None
+        def respond(lang: str) -> Response:  # ?lang= is the sent form's (page_language)
             options = self._services.settings().options_for(form)
-            chosen = requested if requested in LANGUAGES else lang
             referer = lower_headers(request).get("referer")
-            return responses.thanks_response(find_form(self._services.forms(), form), chosen, referer, options)
+            return responses.thanks_response(find_form(self._services.forms(), form), lang, referer, options)
 
         return self._answer(request, form, respond)
 
@@ -137,7 +135,7 @@ class HttpApi:
 
     def _answer(self, request: Request, form_name: str | None, respond: Respond) -> Response:
         headers = lower_headers(request)
-        lang = negotiate_language(headers.get("accept-language"))
+        lang = page_language(request.query_params, headers.get("accept-language"))
         html = wants_html(headers)
         try:
             options = self._services.settings().options_for(form_name or "")
@@ -176,3 +174,13 @@ def submit_request(request: Request, form: str) -> SubmitRequest:
 
 def lower_headers(request: Request) -> dict[str, str]:
     return {name.lower(): value for name, value in request.headers.items()}
+
+
+def page_language(query: Mapping[str, str] | None, accept_language: str | None) -> str:
+    """?lang= when it names a language we have (a hand-written form's action says the page's), else the browser's.
+
+    A plain HTML post carries no page language of its own: the thank-you and error pages would follow
+    the browser's settings, not the form the supporter read.
+    """
+    given = (query or {}).get("lang", "")
+    return given if given in LANGUAGES else negotiate_language(accept_language)
