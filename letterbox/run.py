@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from chalicelib.core import catalogs
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.form_choices import FormChoices
 from chalicelib.core.forms import FormDefinition, FormRegistry
@@ -81,7 +82,9 @@ def where_options(command: F) -> F:
             "--json", "as_json", is_flag=True, default=None, help="Print JSON (for programs) instead of a table."
         ),
         click.option(
-            "--lang", type=click.Choice(["en", "ru"]), help="Labels in this language (default: the form's email_lang)."
+            "--lang",
+            type=click.Choice(catalogs.languages()),
+            help="Labels in this language (default: the form's email_lang).",
         ),
     ]
     for decorator in reversed(decorators):

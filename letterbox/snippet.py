@@ -16,37 +16,16 @@ from typing import Any
 
 import click
 
+from chalicelib.core import catalogs
 from chalicelib.core.config_keys import ConfigError
 from chalicelib.core.form_choices import FormChoices
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from letterbox.run import Where
+from letterbox.snippet_texts import SNIPPET_TEXTS
 
 MODES = ("render", "enhance")
-LANGUAGES = ("en", "ru")
 # What render mode shows for a list of links: this many inputs written out (the schema's maxItems at most).
 LIST_INPUTS = 3
-TEXTS = {
-    "en": {
-        "required": "required",
-        "choose": "Choose…",
-        "honeypot": "Leave this empty",
-        "send": "Send",
-        "noscript_captcha": (
-            "This form needs JavaScript for its captcha: please turn JavaScript on before you fill it in."
-        ),
-        "noscript_render": "This form needs JavaScript: please turn it on to see the form.",
-    },
-    "ru": {
-        "required": "обязательно",
-        "choose": "Выберите…",
-        "honeypot": "Оставьте это поле пустым",
-        "send": "Отправить",
-        "noscript_captcha": (
-            "Для проверки «я не робот» этой форме нужен JavaScript: включите его, прежде чем заполнять форму."
-        ),
-        "noscript_render": "Этой форме нужен JavaScript: включите его, чтобы увидеть форму.",
-    },
-}
 
 
 def words(text: str) -> str:
@@ -74,7 +53,7 @@ class Snippet:
     def __init__(self, form: FormDefinition, lang: str, api: str, captcha: bool) -> None:
         self.form = form
         self.lang = lang
-        self.texts = TEXTS[lang]
+        self.texts = catalogs.Texts(SNIPPET_TEXTS, lang, "snippet.")
         self.api = api.rstrip("/")
         self.captcha = captcha
         self.prefix = id_prefix(form.name)
@@ -216,7 +195,7 @@ Examples:
     show_default=True,
     help="render: letterbox.js builds the form; enhance: the whole form written out, to restyle.",
 )
-@click.option("--lang", type=click.Choice(LANGUAGES), help="The form's language (default: English).")
+@click.option("--lang", type=click.Choice(catalogs.languages()), help="The form's language (default: English).")
 @click.option("--api", "api", required=True, metavar="URL", help="The API's address, as `make deploy` printed it.")
 @click.option(
     "--script", metavar="URL", default="/letterbox.js", show_default=True, help="Where your site serves letterbox.js."

@@ -2,11 +2,13 @@
 
     python scripts/catalogs.py update      add new texts to every catalog, mark changed ones, drop removed ones
     python scripts/catalogs.py compile     write each catalog's letterbox.mo (what the functions read)
-    python scripts/catalogs.py check       list what is missing, stale or wrong; exit 1 if anything is
+    python scripts/catalogs.py check       list what is missing, stale or wrong; exit 1 if anything is;
+                                           then how many entries of each language wait for a review
     python scripts/catalogs.py new LANG    start the catalog of a new language (plural rules from CLDR)
 
 `make catalogs` runs update then compile. A text is known by its key (the msgctxt); the English is
-its msgid. A translation nobody has reviewed carries the translator comment UNREVIEWED.
+its msgid. A translation nobody has reviewed carries the translator comment UNREVIEWED (`# UNREVIEWED: …`);
+the mark anywhere else (an extracted comment, a flag, the text) is a mistake `check` names.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from chalicelib.core.form_texts import english_texts  # noqa: E402
 from chalicelib.core.forms import FormRegistry  # noqa: E402
 
 # Where the code keeps its English (module:name of a dict key -> text, or -> (singular, plural)), and the
-# prefix that sets its keys apart in the catalogs (chalicelib.core.catalogs.Texts).
+# prefix that sets its keys apart in the catalogs (chalicelib.core.catalogs.Texts), in the catalogs' order.
 REGISTRIES = {
+    "letterbox.snippet_texts:SNIPPET_TEXTS": "snippet.",
     "chalicelib.intake.texts:MESSAGES": "",
     "chalicelib.notify.email_texts:TEXTS": "email.",
     "chalicelib.notify.email_texts:DIGEST_TEXTS": "digest.",
@@ -142,6 +145,7 @@ def problems() -> Iterator[str]:
         for key, message in keys.items():
             if key in source:
                 yield from _entry_problems(where, key, message, source[key], catalog.num_plurals)
+            yield from _mark_problems(where, key, message)
         mo = path.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != compiled(catalog):
             yield f"{mo.relative_to(ROOT)}: not compiled from the catalog as it is (run `make catalogs`)"
@@ -164,6 +168,24 @@ def _entry_problems(where: Path, key: str, message: Message, english: Text, plur
             yield f"{where}: {key}: placeholders {sorted(given)}, the English has {sorted(wanted)}"
 
 
+def _mark_problems(where: Path, key: str, message: Message) -> Iterator[str]:
+    """UNREVIEWED is a translator comment, word for word, so that tools and `check` can count what waits."""
+    strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+    elsewhere = [*message.auto_comments, *message.flags, *strings]
+    if any("unreviewed" in text.lower() for text in elsewhere):
+        yield f"{where}: {key}: UNREVIEWED must be a translator comment (# {UNREVIEWED})"
+    if any("unreviewed" in comment.lower() and comment != UNREVIEWED for comment in message.user_comments):
+        yield f"{where}: {key}: write the mark as # {UNREVIEWED}"
+
+
+def unreviewed() -> dict[str, int]:
+    """How many entries of each catalog carry the mark UNREVIEWED: what waits for a native speaker."""
+    return {
+        lang: sum(UNREVIEWED in message.user_comments for message in read(path) if message.id)
+        for lang, path in catalog_paths().items()
+    }
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     if command == "update":
@@ -175,6 +197,9 @@ def main(argv: list[str]) -> int:
     elif command == "check":
         found = list(problems())
         print("\n".join(found) if found else "every catalog is complete and compiled")
+        waiting = ", ".join(f"{lang} {count}" for lang, count in unreviewed().items() if count)
+        if waiting:
+            print(f"entries waiting for a native speaker's review (# UNREVIEWED): {waiting}")
         return 1 if found else 0
     else:
         print(__doc__, file=sys.stderr)

@@ -132,6 +132,45 @@ def test_errors_are_in_russian_when_the_supporter_reads_russian(client: Client) 
     assert fields["/country"] == "Не длиннее 100 символов."
 
 
+@pytest.mark.parametrize(
+    ("accept_language", "title", "required", "too_long"),
+    [
+        (
+            "fr-CA;q=0.9, en;q=0.5",
+            "Certains champs sont à vérifier",
+            "Ce champ est obligatoire.",
+            "Au plus 100 caractères.",
+        ),
+        (
+            "de-AT,de;q=0.9,*;q=0.1",
+            "Bitte prüfen Sie einige Felder",
+            "Dieses Feld ist erforderlich.",
+            "Höchstens 100 Zeichen.",
+        ),
+        ("es-419, ru;q=0.8", "Revise algunos campos", "Este campo es obligatorio.", "Como máximo 100 caracteres."),
+        (
+            "ru;q=0.2, fr;q=0",
+            "Проверьте, пожалуйста, некоторые поля",
+            "Это поле обязательно.",
+            "Не длиннее 100 символов.",
+        ),
+        ("fr;q=0, pl", "Some fields need your attention", "This field is required.", "Must be at most 100 characters."),
+    ],
+)
+def test_errors_are_in_the_best_language_of_accept_language(
+    client: Client, accept_language: str, title: str, required: str, too_long: str
+) -> None:
+    response = post_json(
+        client, with_token({"kind": "picket", "country": "y" * 101}), **{"Accept-Language": accept_language}
+    )
+
+    problem = json.loads(response.body)
+    assert response.status_code == 422
+    assert problem["title"] == title
+    fields = {error["field"]: error["message"] for error in problem["errors"]}
+    assert (fields["/city"], fields["/country"]) == (required, too_long)
+
+
 @pytest.mark.parametrize("payload", [b"{not json", b"[1, 2]", b'"text"'])
 def test_a_body_that_is_not_a_json_object_is_a_400(client: Client, payload: bytes) -> None:
     response = post_json(client, payload)
@@ -442,6 +481,31 @@ def test_thanks_page_speaks_the_requested_language(client: Client) -> None:
     assert "Спасибо" in response.body.decode()
 
 
+@pytest.mark.parametrize(
+    ("lang", "success"),
+    [
+        ("fr", "Merci. Votre compte rendu est bien parvenu aux organisateurs."),
+        ("de", "Vielen Dank. Ihr Bericht ist beim Organisationsteam angekommen."),
+        ("es", "Gracias. Su informe ha llegado al equipo organizador."),
+    ],
+)
+def test_a_plain_post_in_each_language_lands_on_a_thank_you_page_in_it(client: Client, lang: str, success: str) -> None:
+    posted = post_form(client, FORM_FIELDS, **{"Accept-Language": f"{lang};q=0.8, en;q=0.1"})
+    assert posted.headers["Location"] == f"thanks?lang={lang}"
+
+    page = client.http.get(f"/forms/action-report/{posted.headers['Location']}").body.decode()
+
+    assert page.startswith(f'<!doctype html><html lang="{lang}"><head>')
+    assert f'<p role="status">{success}</p>' in page
+
+
+def test_a_language_without_a_catalog_gets_the_english_thank_you_page(client: Client) -> None:
+    page = client.http.get("/forms/action-report/thanks?lang=pl", headers={"Accept-Language": "pl"}).body.decode()
+
+    assert page.startswith('<!doctype html><html lang="en"><head>')
+    assert "Thank you. Your report has reached the organizers." in page
+
+
 # Definitions, CORS, health -----------------------------------------------------------------------
 
 
@@ -464,6 +528,14 @@ def test_form_definition_carries_schema_labels_and_captcha_settings(client: Clie
 def test_form_list_names_every_schema_file(client: Client) -> None:
     forms = json.loads(client.http.get("/forms").body)["forms"]
     assert {form["form"] for form in forms} == {"action-report", "letter-copy"}
+    titles = {form["form"]: form["title"] for form in forms}
+    assert titles["letter-copy"] == {
+        "en": "Send a copy of your letter",
+        "de": "Eine Kopie Ihres Briefes senden",
+        "es": "Enviar una copia de su carta",
+        "fr": "Envoyer une copie de votre lettre",
+        "ru": "Прислать копию письма",
+    }
 
 
 def test_preflight_is_answered_for_allowed_origins_only(client: Client) -> None:

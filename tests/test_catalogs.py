@@ -95,7 +95,14 @@ def test_the_check_command_exits_non_zero_on_a_problem_and_zero_now() -> None:
         timeout=60,
         check=False,
     )
-    assert (done.returncode, done.stdout.strip()) == (0, "every catalog is complete and compiled")
+    lines = done.stdout.splitlines()
+    assert (done.returncode, lines[0]) == (0, "every catalog is complete and compiled")
+    # What waits for a review is said, not counted as a problem.
+    waiting = tool.unreviewed()
+    assert lines[1:] == [
+        "entries waiting for a native speaker's review (# UNREVIEWED): "
+        + ", ".join(f"{lang} {count}" for lang, count in waiting.items() if count)
+    ]
 
 
 def test_the_forms_texts_come_from_the_catalogs_into_emails_and_the_definition(app_env: dict[str, str]) -> None:
@@ -118,7 +125,93 @@ def test_the_forms_texts_come_from_the_catalogs_into_emails_and_the_definition(a
     assert schema["properties"]["kind"]["x-labels"]["ru"]["title"] == form.label("kind", "ru")
     assert schema["properties"]["kind"]["x-enum-labels"]["ru"]["picket"] == "Пикет или митинг"
     assert schema["properties"]["kind"]["x-enum-labels"]["en"]["picket"] == "Picket or rally"
-    assert schema["x-letterbox"]["success"] == {
-        "en": "Thank you. Your report has reached the organizers.",
-        "ru": form.text("success", "ru"),
+    assert schema["x-letterbox"]["success"] == {lang: form.text("success", lang) for lang in catalogs.languages()}
+    assert {"en", "de", "es", "fr", "ru"} <= schema["x-letterbox"]["success"].keys()
+    assert schema["x-letterbox"]["success"]["en"] == "Thank you. Your report has reached the organizers."
+    assert schema["x-letterbox"]["success"]["de"] == "Vielen Dank. Ihr Bericht ist beim Organisationsteam angekommen."
+    assert schema["properties"]["kind"]["x-enum-labels"]["es"]["picket"] == "Concentración o manifestación"
+    assert schema["x-labels"]["fr"]["title"] == "Signaler une action"
+
+
+MACHINE_MADE = ("de", "es", "fr")
+
+
+@pytest.mark.parametrize(
+    ("lang", "forms"),
+    [
+        # French: one for 0 and 1, "many" for a million and its multiples ("1000000 de caractères"), other.
+        ("fr", {0: "Au moins {n} caractère.", 1: "Au moins {n} caractère.", 2: "Au moins {n} caractères.",
+                 1_000_000: "Au moins {n} de caractères.", 1_000_001: "Au moins {n} caractères."}),
+        # Spanish: one for 1 only, "many" as in French ("1000000 de caracteres"), other (0 too).
+        ("es", {1: "Al menos {n} carácter.", 0: "Al menos {n} caracteres.", 2: "Al menos {n} caracteres.",
+                 3_000_000: "Al menos {n} de caracteres."}),
+        ("de", {1: "Mindestens {n} Zeichen.", 0: "Mindestens {n} Zeichen.", 1_000_000: "Mindestens {n} Zeichen."}),
+    ],
+)  # fmt: skip
+def test_french_spanish_and_german_plurals_follow_cldr(lang: str, forms: dict[int, str]) -> None:
+    pair = MESSAGES["min_length"]
+    assert isinstance(pair, tuple)
+    one, other = pair
+    assert {n: catalogs.plural("min_length", one, other, n, lang) for n in forms} == forms
+
+
+def test_each_catalog_has_its_languages_plural_rules_from_cldr() -> None:
+    from babel.messages.catalog import Catalog
+
+    for lang, path in tool.catalog_paths().items():
+        assert tool.read(path).plural_forms == Catalog(locale=lang).plural_forms, lang
+
+
+def test_machine_made_translations_are_all_marked_unreviewed_and_the_russian_is_not() -> None:
+    entries = len(tool.registered())
+    assert {lang: tool.unreviewed()[lang] for lang in (*MACHINE_MADE, "ru")} == {
+        **dict.fromkeys(MACHINE_MADE, entries),
+        "ru": 0,
     }
+
+
+def test_a_mark_that_is_not_a_translator_comment_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locale = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, locale)
+    po = locale / "fr" / "LC_MESSAGES" / "letterbox.po"
+    mark = f"# {tool.UNREVIEWED}\n"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace(mark + 'msgctxt "required"', f"#. {tool.UNREVIEWED}\n" + 'msgctxt "required"')
+    text = text.replace(mark + 'msgctxt "enum"', '# unreviewed\nmsgctxt "enum"')
+    text = text.replace('msgstr "Ce champ ne fait', 'msgstr "UNREVIEWED Ce champ ne fait')
+    po.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(tool, "LOCALE_DIR", locale)
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+
+    found = list(tool.problems())
+
+    where = "locale/fr/LC_MESSAGES/letterbox.po"
+    assert f"{where}: required: UNREVIEWED must be a translator comment (# {tool.UNREVIEWED})" in found
+    assert f"{where}: enum: write the mark as # {tool.UNREVIEWED}" in found
+    assert f"{where}: unknown_field: UNREVIEWED must be a translator comment (# {tool.UNREVIEWED})" in found
+    assert tool.unreviewed()["fr"] == len(tool.registered()) - 2  # the mark in the text is there besides
+
+
+def test_french_punctuation_keeps_its_no_break_spaces() -> None:
+    """French sets a space before : ; ? ! and inside « »: a no-break one, so a line never starts with the mark."""
+    catalog = tool.read(tool.catalog_paths()["fr"])
+    strings = [s for m in catalog if m.id for s in (m.string if isinstance(m.string, tuple) else [m.string])]
+    broken = [s for s in strings if re.search(r" [:;?!»](\s|$)|« ", s)]
+    assert broken == []
+    assert any("\u00a0:" in s for s in strings)
+
+
+def test_right_to_left_languages_are_cldrs_and_pages_say_so() -> None:
+    from babel import Locale, localedata
+
+    from chalicelib.intake.pages import thanks_page
+
+    cldr = {i for i in localedata.locale_identifiers() if "_" not in i and Locale.parse(i).text_direction == "rtl"}
+    assert cldr == catalogs.RIGHT_TO_LEFT
+    for lang in catalogs.languages():
+        assert ("rtl" in catalogs.html_lang(lang)) == (Locale.parse(lang).text_direction == "rtl"), lang
+    assert catalogs.html_lang("fr") == 'lang="fr"'
+    # A pseudo-locale: no right-to-left language is shipped yet; its page falls back to English, right to left.
+    page = thanks_page(None, "ar", None)
+    assert page.startswith('<!doctype html><html lang="ar" dir="rtl">')
+    assert "Your submission has reached the organizers." in page

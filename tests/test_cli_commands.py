@@ -192,6 +192,7 @@ def test_show_lists_every_field_with_its_label_and_the_attachments(local: Path, 
 
     shown = as_json(letterbox("show", record.id, "--json"))
     russian = letterbox("show", record.id.lower(), "--lang", "ru")
+    german = letterbox("show", record.id, "--lang", "de")
 
     labels = {field["label"]: field["value"] for field in shown["fields"]}
     assert labels["Type of action"] == "Picket or rally"
@@ -205,6 +206,8 @@ def test_show_lists_every_field_with_its_label_and_the_attachments(local: Path, 
     assert "Город: Берлин" in russian.stdout
     assert "Вид акции: Пикет или митинг" in russian.stdout
     assert "file: скан.pdf (application/pdf, 11 bytes)" in russian.stdout
+    assert german.exit_code == 0
+    assert "Art der Aktion: Mahnwache oder Kundgebung" in german.stdout
 
 
 def test_show_an_unknown_id_fails_and_a_malformed_one_is_a_usage_error(local: Path) -> None:

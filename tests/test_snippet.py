@@ -108,6 +108,29 @@ def test_russian_texts_and_a_stage_without_captcha(tmp_path: Path) -> None:
     assert "noscript" not in off.stdout
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", ["Type de destinataire", "(obligatoire)", "Choisissez…", "Laissez ce champ vide", "Envoyer la copie"]),
+        ("de", ["Art des Empfängers", "(Pflichtfeld)", "Bitte wählen…", "Dieses Feld leer lassen", "Kopie senden"]),
+        ("es", ["Tipo de destinatario", "(obligatorio)", "Elija…", "Deje este campo vacío", "Enviar copia"]),
+    ],
+)
+def test_every_shipped_language_writes_the_whole_form_in_it(lang: str, words: list[str]) -> None:
+    done = snippet("letter-copy", "--mode", "enhance", "--lang", lang, "--api", API)
+
+    assert done.returncode == 0, done.stderr
+    assert [word for word in words if word not in done.stdout] == []
+    assert f'data-lang="{lang}"' in done.stdout
+
+
+def test_a_language_without_a_catalog_is_refused() -> None:
+    done = snippet("letter-copy", "--lang", "pl", "--api", API)
+
+    assert done.returncode == 2
+    assert "'pl' is not one of 'en', 'de', 'es', 'fr', 'ru'" in done.stderr
+
+
 def test_a_render_snippet_is_one_element_for_letterbox_js() -> None:
     done = snippet("action-report", "--api", API + "/", "--lang", "ru")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gettext
 from collections.abc import Mapping
+from html import escape
 from pathlib import Path
 
 # The English of a text, or of a text with a count: its singular and its plural.
@@ -23,6 +24,11 @@ English = str | tuple[str, str]
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "letterbox"
 SOURCE_LANGUAGE = "en"
+# The languages CLDR writes right to left (tests/test_catalogs.py checks this against Babel's CLDR data).
+RIGHT_TO_LEFT = frozenset(
+    {"apc", "ar", "ary", "bal", "bgn", "bqi", "brh", "ckb", "dv", "fa", "he", "ks", "lrc"}
+    | {"mzn", "nqo", "ps", "rhg", "sd", "sdh", "skr", "syr", "trw", "ug", "ur", "yi"}
+)
 
 
 @functools.cache
@@ -30,6 +36,12 @@ def languages() -> tuple[str, ...]:
     """English, then every language with a compiled catalog, in alphabetical order."""
     compiled = sorted(path.parent.parent.name for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
     return (SOURCE_LANGUAGE, *(lang for lang in compiled if lang != SOURCE_LANGUAGE))
+
+
+def html_lang(lang: str) -> str:
+    """The attributes of a page's <html> for `lang`: its lang, and dir="rtl" for a right-to-left language."""
+    direction = ' dir="rtl"' if lang.split("-")[0].lower() in RIGHT_TO_LEFT else ""
+    return f'lang="{escape(lang)}"{direction}'
 
 
 @functools.cache

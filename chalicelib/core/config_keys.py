@@ -11,13 +11,15 @@ from datetime import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from chalicelib.core import catalogs
 from chalicelib.core.digest_periods import NOTIFY_MODES
 
 # Adding a captcha is one more name here (the first is what LETTERBOX_CAPTCHA=on means).
 CAPTCHAS = ("hcaptcha", "altcha", "off")
 # ALTCHA's work per challenge: the secret number is drawn below this; the browser tries half of it on average.
 ALTCHA_MAX_NUMBERS = range(10, 10_000_001)
-EMAIL_LANGS = ("en", "ru")
+# The languages with a compiled catalog (chalicelib/locale/): adding one is one .po file, no code.
+EMAIL_LANGS = catalogs.languages()
 
 
 class ConfigError(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from chalicelib.core import catalogs
 from chalicelib.core.forms import FormDefinition
 from chalicelib.intake.texts import message
 from chalicelib.intake.validation import MAX_LISTED_ERRORS, FieldError
@@ -17,7 +18,7 @@ STYLE = (
 
 def page(lang: str, title: str, body_html: str) -> str:
     return (
-        f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
+        f'<!doctype html><html {catalogs.html_lang(lang)}><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
         f"<body><main><h1>{escape(title)}</h1>{body_html}</main></body></html>"

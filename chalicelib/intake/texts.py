@@ -7,9 +7,15 @@ A pair is a text with a count: its singular and plural English (the catalogs hol
 
 from __future__ import annotations
 
+import re
+
 from chalicelib.core import catalogs
 
 LANGUAGES = catalogs.languages()
+# A quality value as RFC 9110 writes it: 0 to 1, at most three decimals.
+QUALITY = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+# Ranges read from Accept-Language: a browser sends a handful; the rest of a longer header is not read.
+MAX_RANGES = 32
 
 MESSAGES: dict[str, str | tuple[str, str]] = {
     # Field errors: never include the submitted value.
@@ -108,25 +114,36 @@ def message(key: str, lang: str, **params: object) -> str:
 
 
 def negotiate_language(accept_language: str | None) -> str:
-    """The best of our languages for an Accept-Language header; English otherwise."""
-    best, best_q = "en", -1.0
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
+    """The best of our languages for an Accept-Language header, by its quality values; English otherwise.
+
+    A range names a language by its first subtag (fr-CA is French, es-419 Spanish); "*" stands for every
+    language the header does not name; q=0 refuses one; a range with a malformed q counts for nothing.
+    Between equal qualities the range written first wins, then the order of LANGUAGES (English first).
+    """
+    named: dict[str, tuple[float, int]] = {}
+    anything: tuple[float, int] | None = None
+    for position, part in enumerate((accept_language or "").split(",", MAX_RANGES)[:MAX_RANGES]):
+        tag, _, params = part.partition(";")
         primary = tag.strip().lower().split("-")[0]
-        if primary not in LANGUAGES:
-            continue
         quality = _quality(params)
-        if quality > best_q:
-            best, best_q = primary, quality
-    return best
+        if quality is None:
+            continue
+        if primary == "*":
+            anything = anything or (quality, position)
+        elif primary in LANGUAGES and (primary not in named or quality > named[primary][0]):
+            named[primary] = (quality, position)
+    ranked: list[tuple[float, int, int, str]] = []
+    for order, lang in enumerate(LANGUAGES):
+        quality, position = named.get(lang) or anything or (0.0, 0)
+        if quality > 0:
+            ranked.append((-quality, position, order, lang))
+    return min(ranked)[3] if ranked else catalogs.SOURCE_LANGUAGE
 
 
-def _quality(params: str) -> float:
+def _quality(params: str) -> float | None:
+    """The range's q (1 when it has none); None when it is not a quality value (q=0.5, q=1, never q=2 or q=abc)."""
     for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            return float(value.strip()) if QUALITY.fullmatch(value.strip()) else None
     return 1.0

@@ -193,9 +193,8 @@ class _Layout:
         footer = "<br>".join(f"{escape(label)}: {escape(value)}" for label, value in self.footer)
         parts.append(f'<p style="color:#666;font-size:small">{footer}</p>')
         content = "\n".join(parts)
-        return (
-            f'<!doctype html><html lang="{self.lang}"><head><meta charset="utf-8"></head><body>{content}</body></html>'
-        )
+        head = '<head><meta charset="utf-8"></head>'
+        return f"<!doctype html><html {catalogs.html_lang(self.lang)}>{head}<body>{content}</body></html>"
 
 
 def _html_value(value: str) -> str:

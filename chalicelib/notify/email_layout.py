@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from chalicelib.core import catalogs
 from chalicelib.notify.header_guard import LINE
 
 
@@ -68,7 +69,8 @@ def html_layout(body: Body, lang: str) -> str:
     footer = "<br>".join(f"{escape(label)}: {escape(value)}" for label, value in body.footer)
     parts.append(f'<p style="color:#666;font-size:small">{footer}</p>')
     content = "\n".join(parts)
-    return f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"></head><body>{content}</body></html>'
+    head = '<head><meta charset="utf-8"></head>'
+    return f"<!doctype html><html {catalogs.html_lang(lang)}>{head}<body>{content}</body></html>"
 
 
 def _html_value(value: str) -> str:

@@ -263,7 +263,7 @@ def test_a_form_written_as_a_top_level_table_is_pointed_to_its_place() -> None:
         ("metadata_only = [true]", "line 1: metadata_only: must be true or false, not a list"),
         ('metadata_only = "yes"', "line 1: metadata_only: must be true or false, not 'yes'"),
         ("captcha = false", "line 1: captcha: false is not a captcha letterbox knows (hcaptcha, altcha, off)"),
-        ("email_lang = 7", "line 1: email_lang: 7 is not a language emails are written in (en, ru)"),
+        ("email_lang = 7", "line 1: email_lang: 7 is not a language emails are written in (en, de, es, fr, ru)"),
         ("safe_fields = [1]", "line 1: safe_fields[0]: 1 is not a field name"),
         ("origins = [true]", "line 1: origins[0]: true is not an origin"),
     ],
@@ -282,12 +282,19 @@ def test_a_bad_organizer_address_is_refused(address: str) -> None:
 
 
 def test_an_unknown_email_lang_is_refused() -> None:
-    message = refusal('[stages.prod.forms.letter-copy]\nemail_lang = "de"')
+    message = refusal('[stages.prod.forms.letter-copy]\nemail_lang = "pl"')
 
     assert message == (
-        "letterbox.toml line 2: stages.prod.forms.letter-copy.email_lang: 'de' is not a language emails are "
-        "written in (en, ru)"
+        "letterbox.toml line 2: stages.prod.forms.letter-copy.email_lang: 'pl' is not a language emails are "
+        "written in (en, de, es, fr, ru)"
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "es", "fr", "ru"])
+def test_every_shipped_language_is_an_email_lang(lang: str) -> None:
+    config = checked(f'[forms.letter-copy]\nemail_lang = "{lang}"')
+
+    assert config.lookup("prod", "letter-copy")["email_lang"] == lang
 
 
 def test_an_unknown_captcha_is_refused() -> None:
@@ -371,9 +378,9 @@ def test_lines_are_found_past_comments_multiline_values_and_quoted_keys() -> Non
 
 
 def test_a_value_inside_an_inline_table_is_located_at_its_table() -> None:
-    message = refusal('\nforms = { letter-copy = { email_lang = "de" } }')
+    message = refusal('\nforms = { letter-copy = { email_lang = "pl" } }')
 
-    assert message.startswith("letterbox.toml line 2: forms.letter-copy.email_lang: 'de' is not a language")
+    assert message.startswith("letterbox.toml line 2: forms.letter-copy.email_lang: 'pl' is not a language")
 
 
 def test_a_key_that_needs_quotes_is_shown_quoted() -> None:
