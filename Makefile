@@ -13,7 +13,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .  # the console script letterbox
 	touch $(STAMP)
 
-# ESLint, pinned in package-lock.json; npm ci empties node_modules first, so the stamp goes after.
+# ESLint and Prettier, pinned in package-lock.json; npm ci empties node_modules first, so the stamp goes after.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
@@ -21,6 +21,14 @@ $(NODE_STAMP): package.json package-lock.json
 # age encryption for the browser, bundled from the pinned npm packages; committed, and a test checks it is current.
 embed/letterbox-age.js: embed/src/letterbox-age.js $(NODE_STAMP)
 	scripts/build-age-bundle $@
+
+# The embed scripts a campaign's site serves, built from their readable sources in embed/src/ (comments and spaces
+# removed, names shortened: letterbox.js and its texts stay under 8 KB gzipped); committed, and a test checks them.
+EMBED_BUILT := embed/letterbox.js embed/letterbox-files.js embed/letterbox-wall.js
+.PHONY: embed
+embed: $(EMBED_BUILT)
+$(EMBED_BUILT) &: embed/src/letterbox.js embed/src/letterbox-files.js embed/src/letterbox-wall.js $(NODE_STAMP)
+	scripts/build-embed
 
 # The translation catalogs (chalicelib/locale/): the code's new or changed texts added to every language's
 # catalog, then each compiled to the .mo the functions read. A test fails while a text is untranslated.
@@ -55,6 +63,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	node_modules/.bin/eslint .
+	node_modules/.bin/prettier --check embed/src/*.js embed/demo/*.js eslint.config.js
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -41,6 +41,7 @@ REGISTRIES = {
     "chalicelib.notify.email_texts:DIGEST_TEXTS": "digest.",
     "chalicelib.notify.email_texts:WALL_TEXTS": "email.wall_",
     "chalicelib.intake.review_texts:REVIEW_TEXTS": "review.",
+    "chalicelib.intake.embed_texts:EMBED_TEXTS": "embed.",
 }
 UNREVIEWED = "UNREVIEWED: not yet checked by a native speaker"
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")

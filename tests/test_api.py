@@ -474,6 +474,24 @@ def test_a_plain_post_answers_in_the_language_its_action_names_not_the_browsers(
     assert "Это поле обязательно." in unknown.body.decode()  # a language we lack: the browser's
 
 
+def test_a_plain_post_without_a_captcha_token_says_the_captcha_needs_javascript(client: Client) -> None:
+    """The hand-written form sent with JavaScript off: there was no captcha to solve, so say what to do instead."""
+    fields = [(name, value) for name, value in FORM_FIELDS if name != "h-captcha-response"]
+
+    english = post_form(client, fields)
+    russian = post_form(client, fields, **{"Accept-Language": "ru"})
+
+    assert english.status_code == russian.status_code == 400
+    page = english.body.decode()
+    assert "the captcha needs JavaScript. Nothing was saved: turn JavaScript on in your browser" in page
+    assert "solve it" not in page
+    assert "<li>" not in page  # no list of fields: nobody typed into the captcha's
+    assert "Use your browser&#x27;s Back button" in page
+    assert "включите JavaScript в браузере" in russian.body.decode()
+    # A script's JSON post gets the widget's message, at its field.
+    assert "not completed" in json.loads(post_json(client, REPORT).body)["detail"]
+
+
 def test_thanks_page_speaks_the_requested_language(client: Client) -> None:
     response = client.http.get("/forms/action-report/thanks?lang=ru")
 
@@ -523,6 +541,36 @@ def test_form_definition_carries_schema_labels_and_captcha_settings(client: Clie
         "test_keys": True,
     }
     assert response.headers["Access-Control-Allow-Origin"] == CAMPAIGN_ORIGIN
+
+
+def test_form_definition_carries_the_embeds_texts_in_the_language_asked(client: Client) -> None:
+    english = client.http.get("/forms/action-report", headers={"Origin": CAMPAIGN_ORIGIN})
+    russian = client.http.get("/forms/action-report", headers={"Origin": CAMPAIGN_ORIGIN, "Accept-Language": "ru"})
+
+    assert (json.loads(english.body)["lang"], json.loads(russian.body)["lang"]) == ("en", "ru")
+    texts = json.loads(russian.body)["texts"]
+    assert texts["retry"] == "Попробовать ещё раз"
+    assert texts["required"] == "Это поле обязательно."  # the API's own words, for the browser's checks
+    assert texts["wall_actions"] == {"1": "{count} акция", "2": "{count} акции", "0": "{count} акций"}
+    assert json.loads(english.body)["texts"]["retry"] == "Try again"
+    # A cache keeps one answer per site and per language.
+    assert russian.headers["Vary"] == "Origin, Accept-Language"
+    assert russian.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_site_not_allowed_to_use_a_form_can_read_why_it_does_not_load(client: Client) -> None:
+    response = client.http.get(
+        "/forms/action-report", headers={"Origin": "https://evil.example", "Accept-Language": "ru"}
+    )
+
+    assert response.status_code == 403
+    # The refusal holds no data: any page may read it, so the embed says why instead of "could not load".
+    assert response.headers["Access-Control-Allow-Origin"] == "https://evil.example"
+    problem = json.loads(response.body)
+    assert problem["detail"] == "Этому сайту не разрешено пользоваться этой формой. Сообщите организаторам сайта."
+    assert "texts" not in problem
+    english = json.loads(client.http.get("/forms/action-report", headers={"Origin": "https://evil.example"}).body)
+    assert english["detail"] == "This site is not allowed to use this form. Please tell the site's organizers."
 
 
 def test_form_list_names_every_schema_file(client: Client) -> None:

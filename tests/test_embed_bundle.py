@@ -1,4 +1,4 @@
-"""embed/letterbox-age.js is committed (organizers copy embed/ to their site): it must be what make builds now."""
+"""The built browser files are committed (organizers copy embed/ to their site): each must be what make builds now."""
 
 from __future__ import annotations
 
@@ -22,3 +22,22 @@ def test_the_committed_age_bundle_is_built_from_the_pinned_packages(tmp_path: Pa
 
     assert rebuilt.read_bytes() == BUNDLE.read_bytes(), "run make embed/letterbox-age.js and commit the result"
     assert BUNDLE.read_bytes().startswith(b"/* letterbox-age.js: age encryption in the browser")
+
+
+EMBED_SCRIPTS = ("letterbox.js", "letterbox-files.js", "letterbox-wall.js")
+
+
+def test_the_committed_embed_scripts_are_built_from_their_sources(tmp_path: Path) -> None:
+    """A site serves embed/letterbox*.js; people read and change embed/src/: the two must not drift apart."""
+    subprocess.run(
+        [str(ROOT / "scripts" / "build-embed"), str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+    for name in EMBED_SCRIPTS:
+        built = (ROOT / "embed" / name).read_bytes()
+        assert (tmp_path / name).read_bytes() == built, "run make embed and commit the result"
+        assert built.startswith(f"/* {name}: built by make embed from embed/src/{name}".encode())

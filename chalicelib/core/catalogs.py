@@ -62,6 +62,26 @@ def plural(key: str, one: str, other: str, n: int, lang: str) -> str:
     return _translations(lang).npgettext(key, one, other, n)
 
 
+# Counts tried for plural_samples: every form of every CLDR language shows up among them (French,
+# Spanish and Italian keep one form for a million and its multiples).
+_COUNTS_TRIED = (*range(200), 1_000_000)
+
+
+@functools.cache
+def plural_samples(lang: str) -> tuple[int, ...]:
+    """The smallest count that takes each of the language's plural forms, in the catalog's order.
+
+    English: (1, 0), one and other; Russian: (1, 2, 0), one, few and many. What the browser needs to
+    name each form with Intl.PluralRules (chalicelib/intake/embed_texts.py).
+    """
+    translations = _translations(lang)
+    form_of = getattr(translations, "plural", lambda n: int(n != 1))  # the catalog's rule; English's without one
+    first: dict[int, int] = {}
+    for n in _COUNTS_TRIED:
+        first.setdefault(int(form_of(n)), n)
+    return tuple(first[form] for form in sorted(first))
+
+
 class Texts:
     """One registry's texts in one language: texts["key"], or texts.count("key", n) for a text with a {count}.
 

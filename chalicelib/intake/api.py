@@ -17,6 +17,7 @@ from chalicelib.core.logsafe import error_summary
 from chalicelib.core.settings import ConfigError, Settings
 from chalicelib.intake import responses
 from chalicelib.intake.altcha_challenges import AltchaChallenges
+from chalicelib.intake.embed_texts import embed_definition
 from chalicelib.intake.problems import InternalError, NoChallenge, OriginNotAllowed, Problem
 from chalicelib.intake.request import SubmitRequest, find_form, wants_html
 from chalicelib.intake.review import ReviewService
@@ -55,15 +56,17 @@ class HttpApi:
         return self._answer(request, None, lambda _lang: responses.json_response(200, responses.form_list(forms())))
 
     def form_definition(self, request: Request, form: str) -> Response:
-        def respond(_lang: str) -> Response:
+        def respond(lang: str) -> Response:
             settings = self._services.settings()
             found = self._services.submissions().form(form)
             origin = lower_headers(request).get("origin")
             # Said before a supporter types anything: a page of a site not allowed to send this form.
             if origin is not None and not settings.options_for(form).allows_origin(origin):
-                raise OriginNotAllowed()
-            definition = responses.public_definition(found, settings)
-            return responses.json_response(200, definition, {"Cache-Control": "public, max-age=300"})
+                raise OriginNotAllowed("origin_form_detail")
+            definition = {**responses.public_definition(found, settings), **embed_definition(found, lang)}
+            # In the language of Accept-Language (the page's own, as letterbox.js sends it).
+            headers = {"Cache-Control": "public, max-age=300", "Vary": "Origin, Accept-Language"}
+            return responses.json_response(200, definition, headers)
 
         return self._answer(request, form, respond)
 

@@ -49,6 +49,15 @@ class Problem(Exception):
         return {}
 
     @property
+    def page_detail_key(self) -> str:
+        """The detail on the HTML page a plain post (no script) gets."""
+        return self.detail_key
+
+    @property
+    def page_errors(self) -> Sequence[FieldError]:
+        return self.errors
+
+    @property
     def listed_errors(self) -> list[FieldError]:
         """The first MAX_LISTED_ERRORS: 5,000 unknown keys must not make a 354 KB answer."""
         return self.errors[:MAX_LISTED_ERRORS]
@@ -97,8 +106,8 @@ class NoWall(Problem):
 class OriginNotAllowed(Problem):
     status, kind, title_key = 403, "origin-not-allowed", "origin_title"
 
-    def __init__(self) -> None:
-        super().__init__("origin_detail")
+    def __init__(self, detail_key: str = "origin_detail") -> None:
+        super().__init__(detail_key)
 
 
 class BodyTooLarge(Problem):
@@ -157,6 +166,15 @@ class CaptchaRejected(Problem):
         body = super().body(lang, request_id)
         body["errors"] = [{"field": self.field, "message": body["detail"]}]
         return body
+
+    @property
+    def page_detail_key(self) -> str:
+        # A plain post reaches the API without a token only when no captcha widget ran: say what to do.
+        return "captcha_needs_javascript" if self.detail_key == "captcha_missing" else self.detail_key
+
+    @property
+    def page_errors(self) -> Sequence[FieldError]:
+        return []  # the detail is the one thing to say: no list with a field nobody typed into
 
 
 class NoChallenge(Problem):

@@ -15,7 +15,7 @@ from chalicelib.core.settings import Settings
 from chalicelib.intake.pages import problem_page, thanks_page
 from chalicelib.intake.problems import Problem
 from chalicelib.intake.submissions import Accepted
-from chalicelib.intake.texts import LANGUAGES
+from chalicelib.intake.texts import LANGUAGES, message
 
 ALLOWED_REQUEST_HEADERS = "Content-Type, Accept, Accept-Language, Idempotency-Key"
 PREFLIGHT_MAX_AGE = "600"
@@ -100,7 +100,8 @@ def problem_response(
     all_headers = {**headers, **problem.headers}
     body = problem.body(lang, request_id)
     if html:
-        page = problem_page(lang, body["title"], body["detail"], problem.errors, form, back_url)
+        detail = message(problem.page_detail_key, lang, **problem.params)
+        page = problem_page(lang, body["title"], detail, problem.page_errors, form, back_url)
         return html_response(problem.status, page, all_headers)
     return json_response(
         problem.status, body, {**all_headers, "Content-Type": "application/problem+json; charset=utf-8"}

@@ -59,6 +59,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "more_errors": "…and {n} more.",
     "captcha_title": "Please confirm you are human",
     "captcha_missing": "The captcha was not completed. Please solve it and send again.",
+    # A plain post (no script) of a form with a captcha: there was nothing to solve.
+    "captcha_needs_javascript": (
+        "This form checks with a captcha that you are human, and the captcha needs JavaScript. Nothing was saved: "
+        "turn JavaScript on in your browser, then send the form again from its page."
+    ),
     "captcha_expired": "The captcha expired. Please solve it again and send again.",
     "captcha_used": "This captcha was already used. Please solve it again.",
     "captcha_invalid": "The captcha answer was not accepted. Please solve it again.",
@@ -68,6 +73,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "storage_unavailable": "Your submission could not be saved right now. Please try again in a minute.",
     "origin_title": "Not allowed from this site",
     "origin_detail": "This form does not accept submissions from the page it was sent from.",
+    "origin_form_detail": "This site is not allowed to use this form. Please tell the site's organizers.",
     "too_large_title": "Too large",
     "too_large_detail": "The submission is larger than {limit} KB. Please shorten it.",
     "media_type_title": "Unsupported content type",
