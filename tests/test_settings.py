@@ -71,7 +71,7 @@ def test_defaults_are_safe_and_complete() -> None:
         ({"LETTERBOX_FORM_OPTIONS": "{not json"}, "LETTERBOX_FORM_OPTIONS"),
         ({"LETTERBOX_FORM_OPTIONS": '{"letter-copy": {"origin": []}}'}, "LETTERBOX_FORM_OPTIONS"),
         ({"LETTERBOX_RETRY_DELAY_SECONDS": "-1"}, "LETTERBOX_RETRY_DELAY_SECONDS"),
-        ({"LETTERBOX_EMAIL_LANG": "de"}, "LETTERBOX_EMAIL_LANG"),
+        ({"LETTERBOX_EMAIL_LANG": "pl"}, "LETTERBOX_EMAIL_LANG"),
         ({"LETTERBOX_API_URL": "abc.execute-api.us-east-1.amazonaws.com/api/"}, "LETTERBOX_API_URL"),
         ({"LETTERBOX_API_URL": "https://api.campaign.example/?token=x"}, "LETTERBOX_API_URL"),
     ],
@@ -185,7 +185,7 @@ def test_the_deprecation_of_letterbox_form_options_is_said_once(caplog: pytest.L
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"letter-copy": {"lang": "de"}}, r"LETTERBOX_FORM_OPTIONS\['letter-copy'\]\.lang: 'de' is not a language"),
+        ({"letter-copy": {"lang": "pl"}}, r"LETTERBOX_FORM_OPTIONS\['letter-copy'\]\.lang: 'pl' is not a language"),
         ({"letter-copy": {"organizers": ["not an address"]}}, r"\.organizers\[0\]: 'not an address'"),
         ({"letter-copy": {"metadata_only": "yes"}}, r"\.metadata_only: must be true or false"),
         ({"letter-copy": []}, r"LETTERBOX_FORM_OPTIONS\['letter-copy'\] must be a JSON object"),
