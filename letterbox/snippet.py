@@ -24,6 +24,8 @@ from letterbox.run import Where
 from letterbox.snippet_texts import SNIPPET_TEXTS
 
 MODES = ("render", "enhance")
+# Out of sight without an offset: a left:-9999px would scroll a right-to-left page sideways.
+HIDDEN = "position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)"
 # What render mode shows for a list of links: this many inputs written out (the schema's maxItems at most).
 LIST_INPUTS = 3
 
@@ -161,7 +163,7 @@ class Snippet:
     def _honeypot(self) -> Iterator[str]:
         # Out of sight, out of the tab order, hidden from screen readers: only a robot fills it in.
         honeypot_id = f"{self.prefix}-gotcha"
-        yield '<div style="position:absolute;left:-9999px" aria-hidden="true">'
+        yield f'<div style="{HIDDEN}" aria-hidden="true">'
         yield f'  <label for="{honeypot_id}">{words(self.texts["honeypot"])}</label>'
         yield f'  <input id="{honeypot_id}" name="_gotcha" tabindex="-1" autocomplete="off">'
         yield "</div>"

@@ -6,7 +6,7 @@
 .lb-wall-filters label{display:block;font-weight:600}
 .lb-wall select,.lb-wall button{font:inherit;font-size:max(1em,16px);min-height:2.75rem;padding:.3rem .6rem}
 .lb-wall-list{list-style:none;padding:0;margin:0 0 1rem;display:grid;gap:1rem}
-.lb-wall-list>li{border:1px solid #bbb;border-left:4px solid #555;padding:.6rem 1rem}
+.lb-wall-list>li{border:1px solid #bbb;border-inline-start:4px solid #555;padding:.6rem 1rem}
 .lb-wall-list h3,.lb-wall-list h4,.lb-wall-list h5,.lb-wall-list h6{margin:0 0 .2rem;font-size:1.1em}
 .lb-wall-meta{color:#555;margin:0}.lb-wall-text{white-space:pre-line}.lb-wall a,.lb-wall li{overflow-wrap:anywhere}`;
   const safeUrl = (value) => {

@@ -14,10 +14,10 @@
 padding:.5rem;border:2px solid #555}
 .lb-ck{display:flex;gap:.5rem}.lb-ck label{font-weight:400}.lb-ck input{width:1.5rem;height:1.5rem;flex:none}
 .lb ul{list-style:none;padding:0;display:grid;gap:.5rem}.lb li{display:flex;flex-wrap:wrap;gap:.5rem}
-.lb li input{flex:1 1 0}.lb button,.lb-retry{font:inherit;min-height:2.75rem}.lb-hp{position:absolute;left:-9999px}
-.lb-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+.lb li input{flex:1 1 0}.lb button,.lb-retry{font:inherit;min-height:2.75rem}
+.lb-sr,.lb-hp{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 .lb-err{font-weight:600;flex:1 0 100%;margin:.2rem 0}[data-lb] [aria-invalid=true]{border-color:#b00020}
-.lb-status:not(:empty){padding:.5rem;border-left:4px solid}.lb-ok{color:#176b2c}.lb-bad,.lb-err{color:#b00020}
+.lb-status:not(:empty){padding:.5rem;border-inline-start:4px solid}.lb-ok{color:#176b2c}.lb-bad,.lb-err{color:#b00020}
 fieldset.lb-test{border:2px dashed #a35c00;background:#fff8e5;padding:.7rem}`;
   const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/; // the API's check is stricter (email-validator's syntax)
   const WEB_ADDRESS = /^https?:\/\/[^\s/?#]+\S*$/i;
