@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -13,7 +15,8 @@ from typing import Any
 import boto3
 from playwright.sync_api import Locator, Page, expect
 
-from devstack.stack import ROOT, LocalStack
+from devstack.stack import ROOT, LocalStack, Ports, temporary_env
+from tests.conftest import free_port
 
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots: gitignored, kept by CI as a record
 RENDER = "render"
@@ -205,3 +208,15 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         }))"""
     )
     return found
+
+
+@contextmanager
+def stack_with_config(root: Path, extra_toml: str, resources: str) -> Iterator[LocalStack]:
+    """A local stack of its own, running the shipped letterbox.toml with `extra_toml` appended."""
+    config = root / "letterbox.toml"
+    config.write_text((ROOT / "letterbox.toml").read_text(encoding="utf-8") + "\n" + extra_toml, encoding="utf-8")
+    ports = Ports(aws=free_port(), captcha=free_port(), api=free_port(), demo=free_port())
+    stack = LocalStack(ports, outbox=root / "outbox", resources=resources)
+    with temporary_env({"LETTERBOX_CONFIG": str(config)}), (root / "stack.log").open("wb") as log, stack:
+        stack.start(output=log.fileno())
+        yield stack

@@ -14,10 +14,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Request
 
-from devstack.stack import ROOT, LocalStack, Ports, temporary_env
-from tests.browser.support import RENDER, field, fill_letter_copy, form_page, open_form, s3, submit, success_id
+from devstack.stack import LocalStack
+from tests.browser.support import (
+    RENDER,
+    field,
+    fill_letter_copy,
+    form_page,
+    open_form,
+    s3,
+    stack_with_config,
+    submit,
+    success_id,
+)
 from tests.browser.test_files import expect_uploaded, payload, pdf
-from tests.conftest import free_port
 from tests.test_encryption import age_decrypt, age_keygen
 
 pytestmark = pytest.mark.browser
@@ -31,16 +40,7 @@ def sealed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loc
     root = tmp_path_factory.mktemp("sealed-browser")
     key = root / "key.txt"
     recipient = age_keygen(key)
-    config = root / "letterbox.toml"
-    config.write_text(
-        (ROOT / "letterbox.toml").read_text(encoding="utf-8")
-        + f'\n[forms.letter-copy]\nencrypt_to = ["{recipient}"]\n',
-        encoding="utf-8",
-    )
-    ports = Ports(aws=free_port(), captcha=free_port(), api=free_port(), demo=free_port())
-    stack = LocalStack(ports, outbox=root / "outbox", resources="dev-sealed-browser")
-    with temporary_env({"LETTERBOX_CONFIG": str(config)}), (root / "stack.log").open("wb") as log, stack:
-        stack.start(output=log.fileno())
+    with stack_with_config(root, f'[forms.letter-copy]\nencrypt_to = ["{recipient}"]\n', "dev-sealed-browser") as stack:
         yield stack, key
 
 

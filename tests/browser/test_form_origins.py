@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devstack.demo import DemoServer
-from devstack.stack import ROOT, LocalStack, Ports, temporary_env
-from tests.browser.support import RENDER, field, fill_letter_copy, open_form, s3, submit, success_id
+from devstack.stack import LocalStack
+from tests.browser.support import RENDER, field, fill_letter_copy, open_form, s3, stack_with_config, submit, success_id
 from tests.browser.test_files import expect_uploaded, payload, pdf
 from tests.conftest import free_port
 
@@ -27,17 +27,9 @@ def one_form_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lo
     root = tmp_path_factory.mktemp("form-origins")
     site_port = free_port()
     site = f"http://127.0.0.1:{site_port}"
-    config = root / "letterbox.toml"
-    config.write_text(
-        # A stage's own table: a stage's origins replace a form's ([forms.NAME]) in letterbox.toml.
-        (ROOT / "letterbox.toml").read_text(encoding="utf-8")
-        + f'\n[stages.dev.forms.letter-copy]\norigins = ["{site}"]\n',
-        encoding="utf-8",
-    )
-    ports = Ports(aws=free_port(), captcha=free_port(), api=free_port(), demo=free_port())
-    stack = LocalStack(ports, outbox=root / "outbox", resources="dev-form-origins")
-    with temporary_env({"LETTERBOX_CONFIG": str(config)}), (root / "stack.log").open("wb") as log, stack:
-        stack.start(output=log.fileno())
+    # A stage's own table: a stage's origins replace a form's ([forms.NAME]) in letterbox.toml.
+    extra = f'[stages.dev.forms.letter-copy]\norigins = ["{site}"]\n'
+    with stack_with_config(root, extra, "dev-form-origins") as stack:
         other = DemoServer(stack.api_url, stack.outbox, "127.0.0.1", site_port).start()
         try:
             yield stack, site
