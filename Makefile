@@ -43,7 +43,7 @@ demo-pages: $(STAMP)
 	$(BIN)/python -m devstack.demo_pages
 
 # The ALTCHA widget, copied from the pinned npm package; committed, and a test checks it is the package's.
-embed/altcha.js embed/altcha-ru.js embed/altcha-LICENSE.txt: $(NODE_STAMP)
+embed/altcha.js embed/altcha-ru.js embed/altcha-de.js embed/altcha-fr-fr.js embed/altcha-es-es.js embed/altcha-LICENSE.txt: $(NODE_STAMP)
 	scripts/copy-altcha-widget
 
 ## Run the API, the worker, the local AWS and the demo page, offline. Ctrl-C stops all.

@@ -17,7 +17,7 @@ module.exports = [
       'embed/letterbox-wall.js',
       'embed/letterbox-age.js',
       'embed/altcha.js',
-      'embed/altcha-ru.js',
+      'embed/altcha-*.js',
     ],
   },
   js.configs.recommended,

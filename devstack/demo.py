@@ -36,7 +36,7 @@ SCRIPTS = {
     "/letterbox-wall.js": WALL_SCRIPT,
 }
 # The ALTCHA widget, which letterbox.js loads for a form on ALTCHA (in make dev: letter-copy).
-SCRIPTS.update({f"/{name}": ROOT / "embed" / name for name in ("altcha.js", "altcha-ru.js")})
+SCRIPTS.update({f"/{path.name}": path for path in (ROOT / "embed").glob("altcha*.js")})
 PAGES = ROOT / "embed" / "demo"
 PAGE_NAME = re.compile(r"/([a-z0-9-]+\.(?:html|css|js))")
 EML_NAME = re.compile(r"/outbox/([A-Za-z0-9_-]{1,100}\.eml)")

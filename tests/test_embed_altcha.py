@@ -1,4 +1,5 @@
-"""embed/altcha.js and altcha-ru.js are committed (organizers copy embed/ to their site): the pinned package's own."""
+"""embed/altcha.js and its texts (altcha-ru.js, altcha-de.js, …) are committed (organizers copy embed/ to
+their site): the pinned package's own."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIES = ("altcha.js", "altcha-ru.js", "altcha-LICENSE.txt")
+COPIES = ("altcha.js", "altcha-ru.js", "altcha-de.js", "altcha-fr-fr.js", "altcha-es-es.js", "altcha-LICENSE.txt")
 
 
 def test_the_committed_widget_is_the_pinned_packages(tmp_path: Path) -> None:

@@ -92,14 +92,16 @@ fieldset.lb-test{border:2px dashed #a35c00;background:#fff8e5;padding:.7rem}`;
   // ALTCHA's widget (altcha.js, next to this script) fetches its challenge from the form's API; solved at Send
   // if not before. Its answer is kept through a failed attempt: a retry sends it again, and the API knows it.
   function altchaCaptcha(base, lang) {
-    const widget = element('altcha-widget', { challenge: `${base}/challenge`, language: lang, name: 'altcha' });
+    // The widget knows French and Spanish as fr-fr and es-es (embed/altcha-fr-fr.js, …).
+    const locale = { fr: 'fr-fr', es: 'es-es' }[lang] || lang;
+    const widget = element('altcha-widget', { challenge: `${base}/challenge`, language: locale, name: 'altcha' });
     let ready = false; // its methods are there once it says 'load'
     widget.addEventListener('load', () => (ready = true), { once: true });
     // A script that cannot load fails the attempt (Try again loads it again), never hangs the Send. Its texts in
-    // the page's language where embed/ has them (altcha-ru.js), else its English.
+    // the page's language where embed/ has them (altcha-ru.js, …), else its English.
     const scripts = () =>
       loadScript(new URL('altcha.js', SCRIPT_URL), 0, 'module').then(
-        () => lang !== 'en' && loadScript(new URL(`altcha-${lang}.js`, SCRIPT_URL), 0, 'module').catch(() => {}),
+        () => lang !== 'en' && loadScript(new URL(`altcha-${locale}.js`, SCRIPT_URL), 0, 'module').catch(() => {}),
       );
     scripts().catch(() => {});
     const box = element('div', { class: 'lb-f', tabindex: -1 }, widget);

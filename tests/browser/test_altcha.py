@@ -27,10 +27,17 @@ from tests.browser.support import (
     text_part,
     wait_for_email,
 )
+from tests.browser.test_languages import served_in
 from tests.conftest import free_port
 
 # The solve takes about a second at the default; the tests ask for less work (LETTERBOX_ALTCHA_MAX_NUMBER).
-WIDGET_LABEL = {"en": "I'm not a robot", "ru": "Я не робот"}
+WIDGET_LABEL = {
+    "en": "I'm not a robot",
+    "ru": "Я не робот",
+    "fr": "Je ne suis pas un robot",
+    "de": "Ich bin kein Roboter",
+    "es": "No soy un robot",
+}
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +147,18 @@ def test_in_russian_the_widget_speaks_russian_and_the_report_keeps_its_own_captc
     only_own_origins(altcha_stack, urls)
     assert "letterbox.js" in " ".join(urls)
     assert f"{altcha_stack.demo_origins[0]}/altcha-ru.js" in urls
+
+
+@pytest.mark.parametrize("lang", ["fr", "de", "es"])
+def test_the_widget_speaks_french_german_and_spanish_from_the_sites_own_files(
+    altcha_stack: LocalStack, page: Page, lang: str
+) -> None:
+    served_in(page, lang)
+    urls = requests_seen(page)
+
+    open_letter_copy(page, form_page(altcha_stack, "letter-copy", RENDER), lang)
+
+    only_own_origins(altcha_stack, urls)
 
 
 def test_the_widget_is_ticked_with_the_keyboard_and_says_so(altcha_stack: LocalStack, page: Page) -> None:
