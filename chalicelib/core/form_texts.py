@@ -9,14 +9,32 @@ so that adding a form is one schema file and adding a language one catalog file.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from chalicelib.core import catalogs
 from chalicelib.core.forms import FormDefinition, text_key
 
 # The x-letterbox texts a person reads.
 OPTION_TEXTS = ("subject", "submit", "success")
+
+Built = TypeVar("Built")
+
+
+def once_per_version(build: Callable[..., Built]) -> Callable[..., Built]:
+    """build(form, *args) made once per form, version and args in a process: the embed asks for it before
+    every form it shows, and a schema's texts change only with a new version of it."""
+    made: dict[tuple[Any, ...], Built] = {}
+
+    @functools.wraps(build)
+    def cached(form: FormDefinition, *args: Any) -> Built:
+        key = (form.name, form.version, *args)
+        if key not in made:
+            made[key] = build(form, *args)
+        return made[key]
+
+    return cached
 
 
 def english_texts(form: FormDefinition) -> dict[str, str]:
@@ -36,6 +54,7 @@ def _parts(form: FormDefinition) -> Iterator[tuple[str, str]]:
         yield key, str(form.options.get(key, {}).get("en", ""))
 
 
+@once_per_version
 def embed_schema(form: FormDefinition) -> dict[str, Any]:
     """The schema as letterbox.js reads it: each text in every shipped language (x-labels, x-enum-labels, …)."""
     schema = copy.deepcopy(dict(form.schema))

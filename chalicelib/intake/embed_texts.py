@@ -16,6 +16,7 @@ from __future__ import annotations
 from chalicelib.core import catalogs
 from chalicelib.core.attachments import rules_for
 from chalicelib.core.catalogs import English
+from chalicelib.core.form_texts import once_per_version
 from chalicelib.core.forms import FormDefinition
 from chalicelib.core.wall import wall_fields
 from chalicelib.intake.texts import MESSAGES
@@ -78,6 +79,7 @@ FILES_API_TEXTS = ("attachment_too_large",)
 Sent = str | dict[str, str]
 
 
+@once_per_version
 def embed_texts(form: FormDefinition, lang: str) -> dict[str, Sent]:
     """What the embed needs for this form, in `lang`: letterbox.js's, and the files' or the wall's if it has them."""
     has_files = rules_for(form) is not None

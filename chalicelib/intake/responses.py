@@ -129,7 +129,7 @@ def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any
         "form": form.name,
         "version": form.version,
         "title": {lang: form.title(lang) for lang in LANGUAGES},
-        "schema": _embed_schema(form),
+        "schema": embed_schema(form),
         "captcha": {
             "enabled": captcha_on,
             # "altcha": the widget fetches each challenge from GET /forms/{form}/challenge.
@@ -141,14 +141,3 @@ def public_definition(form: FormDefinition, settings: Settings) -> dict[str, Any
         # Public keys: the browser encrypts the form's files to them before they leave the device.
         "encryption": {"recipients": list(options.encrypt_to)} if options.encrypts else None,
     }
-
-
-# Built once per form and version in a process: the definition is asked before every form is shown.
-_EMBED_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {}
-
-
-def _embed_schema(form: FormDefinition) -> dict[str, Any]:
-    key = (form.name, form.version)
-    if key not in _EMBED_SCHEMAS:
-        _EMBED_SCHEMAS[key] = embed_schema(form)
-    return _EMBED_SCHEMAS[key]
