@@ -111,6 +111,13 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     return str(text.get_content()), str(html.get_content())
 
 
+def review_link(worker: QueueWorker, submission_id: str, tmp_path: Path) -> str:
+    """The review link of the submission's email, which must have one."""
+    path = link_of(emailed(worker, submission_id, tmp_path))
+    assert path is not None, "the email has no review link"
+    return path
+
+
 def link_of(message: EmailMessage) -> str | None:
     """The review link's path and query on the API (what the test client requests), from the text part."""
     found = re.findall(rf"{re.escape(API_URL)}/forms/[^\s]+", parts(message)[0])
@@ -211,8 +218,7 @@ def test_the_page_shows_only_the_public_copy_and_a_get_changes_nothing(
     local: str, api: Client, worker: QueueWorker, tmp_path: Path
 ) -> None:
     record = report(local)
-    path = link_of(emailed(worker, record.id, tmp_path))
-    assert path is not None
+    path = review_link(worker, record.id, tmp_path)
     before = bucket_state(local)
 
     response = api.http.get(path)
@@ -246,8 +252,7 @@ def test_approve_publishes_the_public_fields_and_the_link_is_dead_after(
     local: str, api: Client, worker: QueueWorker, tmp_path: Path
 ) -> None:
     record = report(local)
-    path = link_of(emailed(worker, record.id, tmp_path))
-    assert path is not None
+    path = review_link(worker, record.id, tmp_path)
 
     approved = post(api, path, "approve")
 
@@ -268,8 +273,7 @@ def test_reject_keeps_it_off_the_wall_and_the_link_is_dead_after(
     local: str, api: Client, worker: QueueWorker, tmp_path: Path
 ) -> None:
     record = report(local)
-    path = link_of(emailed(worker, record.id, tmp_path))
-    assert path is not None
+    path = review_link(worker, record.id, tmp_path)
 
     rejected = post(api, path, "reject")
 
@@ -356,8 +360,7 @@ def test_a_decision_is_written_once_even_when_two_clicks_race(
     local: str, api: Client, worker: QueueWorker, tmp_path: Path
 ) -> None:
     record = report(local)
-    path = link_of(emailed(worker, record.id, tmp_path))
-    assert path is not None
+    path = review_link(worker, record.id, tmp_path)
     # The other click's decision lands first: this one's conditional PUT must lose, whatever it asks.
     s3 = boto3.client("s3")
     s3.put_object(Bucket=local, Key=decision_key("action-report", record.id), Body=b'{"decision":"rejected","at":"t"}')
@@ -390,8 +393,7 @@ def test_storage_or_key_failures_are_503_and_change_nothing(
     local: str, api: Client, worker: QueueWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record = report(local)
-    path = link_of(emailed(worker, record.id, tmp_path))
-    assert path is not None
+    path = review_link(worker, record.id, tmp_path)
     parameter = os.environ[PARAMETER_VARIABLE]
     monkeypatch.setenv(PARAMETER_VARIABLE, "/letterbox/review/no-such-key")
     runtime.reset()
@@ -412,8 +414,7 @@ def test_an_approval_whose_entry_was_never_stored_is_finished_by_the_link(
     local: str, api: Client, worker: QueueWorker, tmp_path: Path
 ) -> None:
     record = report(local)
-    path = link_of(emailed(worker, record.id, tmp_path))
-    assert path is not None
+    path = review_link(worker, record.id, tmp_path)
     # What a click leaves when S3 failed between its decision and the entry: approved, nothing published.
     body = b'{"decision":"approved","at":"2026-12-01T10:00:00Z"}'
     boto3.client("s3").put_object(Bucket=local, Key=decision_key("action-report", record.id), Body=body)
