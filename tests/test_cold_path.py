@@ -91,6 +91,22 @@ STORING = (
 )
 
 
+def test_a_submission_loads_neither_the_wall_nor_the_review_link_nor_the_uploads() -> None:
+    # Each is compiled at a packaged cold start (Lambda keeps no bytecode): only its own routes pay for it.
+    modules = loaded_after(f"import app\nfrom chalicelib import runtime\nruntime.api()\n{PLAIN_RECORD}{STORING}")
+
+    assert "chalicelib.intake.submissions" in modules
+    unwanted = {
+        "chalicelib.intake.review",
+        "chalicelib.intake.wall_api",
+        "chalicelib.intake.uploads",
+        "chalicelib.core.wall_store",
+        "chalicelib.core.wall_pages",
+    }
+    assert not unwanted & modules
+    assert "chalicelib.intake.embed_texts" not in modules  # the form definition's texts: GET /forms/{form} only
+
+
 def test_a_form_that_does_not_encrypt_never_loads_pyrage() -> None:
     modules = loaded_after(
         "import app\nfrom chalicelib import runtime\nruntime.api()\nruntime.notifier()\n"

@@ -9,22 +9,27 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalice.app import Request, Response
 
-from chalicelib.core.forms import FormRegistry
 from chalicelib.core.logsafe import error_summary
-from chalicelib.core.settings import ConfigError, Settings
+from chalicelib.core.settings import ConfigError
 from chalicelib.intake import responses
-from chalicelib.intake.altcha_challenges import AltchaChallenges
-from chalicelib.intake.embed_texts import embed_definition
 from chalicelib.intake.problems import InternalError, NoChallenge, OriginNotAllowed, Problem
 from chalicelib.intake.request import SubmitRequest, find_form, wants_html
-from chalicelib.intake.review import ReviewService
-from chalicelib.intake.submissions import SubmissionService
 from chalicelib.intake.texts import LANGUAGES, negotiate_language
-from chalicelib.intake.uploads import UploadService
-from chalicelib.intake.wall_api import WallReader
+
+if TYPE_CHECKING:
+    # Each service is imported by its getter (chalicelib/runtime.py) on the first request that needs it:
+    # a cold submission does not load the wall, the review link, the uploads or ALTCHA.
+    from chalicelib.core.forms import FormRegistry
+    from chalicelib.core.settings import Settings
+    from chalicelib.intake.altcha_challenges import AltchaChallenges
+    from chalicelib.intake.review import ReviewService
+    from chalicelib.intake.submissions import SubmissionService
+    from chalicelib.intake.uploads import UploadService
+    from chalicelib.intake.wall_api import WallReader
 
 # The app's own logger (Chalice names it after the app and gives it a handler).
 log = logging.getLogger("letterbox")
@@ -63,6 +68,8 @@ class HttpApi:
             # Said before a supporter types anything: a page of a site not allowed to send this form.
             if origin is not None and not settings.options_for(form).allows_origin(origin):
                 raise OriginNotAllowed("origin_form_detail")
+            from chalicelib.intake.embed_texts import embed_definition  # the embed's texts: this route's alone
+
             definition = {**responses.public_definition(found, settings), **embed_definition(found, lang)}
             # In the language of Accept-Language (the page's own, as letterbox.js sends it).
             headers = {"Cache-Control": "public, max-age=300", "Vary": "Origin, Accept-Language"}
