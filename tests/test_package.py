@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from deploy import policies, stage_config
+from deploy.bytecode import runtime_python
 from deploy.chalice_cli import DEFAULT_RUNTIME
 from deploy.deployment import chalice_command
 from deploy.stage_config import StageSettings
@@ -153,6 +154,19 @@ def test_functions_run_on_a_supported_runtime_with_dependencies_built_for_it(
     # ...and for Lambda's Linux on x86_64, not this machine's wheel by chance.
     assert tags
     assert all(tag.endswith("_x86_64") and "manylinux" in tag for tag in tags), tags
+
+
+def test_the_package_carries_bytecode_for_its_runtime_only_when_the_runtimes_python_wrote_it(
+    package_dir: Path,
+) -> None:
+    names = zipfile.ZipFile(package_dir / "deployment.zip").namelist()
+    compiled = [name for name in names if name.endswith(".pyc")]
+    tag = "cpython-" + DEFAULT_RUNTIME.removeprefix("python").replace(".", "")
+    if runtime_python(DEFAULT_RUNTIME) is None:
+        assert compiled == []  # another version's bytecode would be ignored by the runtime: none is shipped
+    else:
+        assert f"__pycache__/app.{tag}.pyc" in compiled
+        assert all(f".{tag}.pyc" in name for name in compiled)
 
 
 def test_the_package_carries_no_development_tooling(package_dir: Path) -> None:
