@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import urllib.request
 from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +102,23 @@ def app_env(
 @pytest.fixture
 def s3(aws_endpoint: str) -> Any:
     return boto3.client("s3")
+
+
+# /moto-api/data.json serializes everything the server holds: slow once a session has stored a lot.
+MOTO_STATE_TIMEOUT = 60
+
+
+def ses_raw_messages(aws_endpoint: str) -> list[dict[str, Any]]:
+    """What the local SES accepted, oldest first: moto's state, read over HTTP."""
+    with urllib.request.urlopen(f"{aws_endpoint}/moto-api/data.json", timeout=MOTO_STATE_TIMEOUT) as answer:
+        messages: list[dict[str, Any]] = json.load(answer).get("ses", {}).get("RawMessage", [])
+    return messages
+
+
+def ses_emails(aws_endpoint: str) -> list[EmailMessage]:
+    """The local SES's accepted emails, parsed."""
+    parsed = [message_from_bytes(m["raw_data"].encode(), policy=policy.default) for m in ses_raw_messages(aws_endpoint)]
+    return [message for message in parsed if isinstance(message, EmailMessage)]
 
 
 def stored_objects(s3: Any, bucket: str, prefix: str) -> list[str]:

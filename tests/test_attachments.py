@@ -8,7 +8,6 @@ import secrets
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from app import app, notify
 from chalicelib import runtime
 from devstack.infra import apply_template
 from devstack.worker import Outbox, QueueWorker
-from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_TOKEN
+from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_TOKEN, ses_emails
 
 SENDER = "letterbox@example.org"
 LETTER = {
@@ -134,10 +133,7 @@ def stored_record(bucket: str, submission_id: str) -> dict[str, Any]:
 
 
 def sent_email(aws_endpoint: str, submission_id: str) -> EmailMessage:
-    with urllib.request.urlopen(f"{aws_endpoint}/moto-api/data.json", timeout=30) as answer:
-        raw_messages = json.load(answer).get("ses", {}).get("RawMessage", [])
-    parsed = [message_from_bytes(m["raw_data"].encode(), policy=policy.default) for m in raw_messages]
-    [email] = [m for m in parsed if m["X-Letterbox-Submission"] == submission_id]
+    [email] = [m for m in ses_emails(aws_endpoint) if m["X-Letterbox-Submission"] == submission_id]
     assert isinstance(email, EmailMessage)
     return email
 

@@ -13,10 +13,8 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ from devstack.infra import apply_template
 from devstack.worker import QueueWorker
 from letterbox import devstate, reading, tables
 from letterbox.cli import cli
-from tests.conftest import TEMPLATE
+from tests.conftest import TEMPLATE, ses_emails
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDER = "letterbox@example.org"
@@ -465,10 +463,7 @@ def run_until_idle(worker: QueueWorker, limit: int = 20) -> None:
 
 
 def emails_for(aws_endpoint: str, submission_id: str) -> int:
-    with urllib.request.urlopen(f"{aws_endpoint}/moto-api/data.json", timeout=10) as answer:
-        raw_messages = json.load(answer).get("ses", {}).get("RawMessage", [])
-    parsed = [message_from_bytes(m["raw_data"].encode(), policy=policy.default) for m in raw_messages]
-    return sum(1 for m in parsed if m["X-Letterbox-Submission"] == submission_id)
+    return sum(1 for m in ses_emails(aws_endpoint) if m["X-Letterbox-Submission"] == submission_id)
 
 
 def test_dead_letters_are_shown_kept_and_redriven_into_exactly_one_email(

@@ -28,7 +28,7 @@ import boto3
 import pytest
 
 from devstack.stack import LocalStack, Ports
-from tests.conftest import TEST_TOKEN, free_port
+from tests.conftest import TEST_TOKEN, free_port, ses_raw_messages
 
 SUBMISSIONS = 60
 CLIENTS = 6
@@ -255,7 +255,6 @@ def _unconfirmed(s3: Any, stack: LocalStack, ids: set[str]) -> list[str]:
 
 def _sent_per_submission(stack: LocalStack, ids: set[str]) -> collections.Counter[str]:
     """How many emails the local SES accepted for each of `ids` (by its X-Letterbox-Submission header)."""
-    with urllib.request.urlopen(f"{stack.aws_url}/moto-api/data.json", timeout=60) as answer:
-        accepted = json.load(answer).get("ses", {}).get("RawMessage", [])
+    accepted = ses_raw_messages(stack.aws_url)
     named = [str(HeaderParser().parsestr(message["raw_data"]).get("X-Letterbox-Submission")) for message in accepted]
     return collections.Counter(submission_id for submission_id in named if submission_id in ids)

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from chalicelib.notify.digest_due import DigestDue
 from devstack.infra import apply_template
 from devstack.schedule import ScheduleClock, scheduled_event
 from devstack.worker import Outbox, QueueWorker
-from tests.conftest import TEMPLATE
+from tests.conftest import TEMPLATE, ses_emails
 from tests.faults import FaultyProxy
 
 SENDER = "letterbox@example.org"
@@ -108,9 +106,7 @@ def schedule_at(moment: datetime) -> None:
 
 
 def sent_emails(aws_endpoint: str) -> list[EmailMessage]:
-    with urllib.request.urlopen(f"{aws_endpoint}/moto-api/data.json", timeout=10) as answer:
-        raw_messages = json.load(answer).get("ses", {}).get("RawMessage", [])
-    return [message_from_bytes(m["raw_data"].encode(), policy=policy.default) for m in raw_messages]
+    return ses_emails(aws_endpoint)
 
 
 def digests_for(aws_endpoint: str, period: Period) -> list[EmailMessage]:

@@ -23,7 +23,7 @@ from botocore.stub import Stubber
 
 from devstack.stack import LocalStack, Ports
 from devstack.worker import Outbox
-from tests.conftest import TEST_TOKEN, free_port
+from tests.conftest import TEST_TOKEN, free_port, ses_raw_messages
 
 
 @pytest.fixture(scope="module")
@@ -178,8 +178,7 @@ def test_each_email_in_the_outbox_is_what_the_local_ses_accepted_and_is_written_
         time.sleep(0.05)
     assert any("/v2/email/outbound-emails" in line for line in access_log(caplog))
     assert not any("/moto-api/data.json" in line for line in access_log(caplog))
-    with urllib.request.urlopen(f"{local_stack.aws_url}/moto-api/data.json", timeout=30) as answer:
-        accepted = json.load(answer)["ses"]["RawMessage"]
+    accepted = ses_raw_messages(local_stack.aws_url)
     [raw] = [m["raw_data"] for m in accepted if f"X-Letterbox-Submission: {submission_id}" in m["raw_data"]]
     assert eml.read_bytes() == raw.encode()
     lines = [line for line in local_stack.log_path.read_text().splitlines() if submission_id in line]  # type: ignore[attr-defined]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -27,7 +26,7 @@ from chalicelib.notify.notifier import NotificationInFlight, Notifier, Outcome
 from chalicelib.notify.s3_events import StoredObject
 from devstack.infra import apply_template
 from devstack.worker import Outbox, QueueWorker
-from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_TOKEN
+from tests.conftest import CAMPAIGN_ORIGIN, TEMPLATE, TEST_TOKEN, ses_emails
 from tests.faults import FaultyProxy
 
 SENDER = "letterbox@example.org"
@@ -102,10 +101,7 @@ def run_until_idle(worker: QueueWorker, limit: int = 20) -> list[int]:
 
 
 def emails_for(aws_endpoint: str, submission_id: str) -> list[EmailMessage]:
-    with urllib.request.urlopen(f"{aws_endpoint}/moto-api/data.json", timeout=10) as answer:
-        raw_messages = json.load(answer).get("ses", {}).get("RawMessage", [])
-    parsed = [message_from_bytes(m["raw_data"].encode(), policy=policy.default) for m in raw_messages]
-    return [m for m in parsed if m["X-Letterbox-Submission"] == submission_id]
+    return [m for m in ses_emails(aws_endpoint) if m["X-Letterbox-Submission"] == submission_id]
 
 
 def queue_depth(url: str) -> int:

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from app import notify
 from devstack.worker import QueueWorker
+from tests.conftest import ses_raw_messages
 from tests.fuzz.checks import FuzzBucket, check_answer, check_cpu, check_logs, record_cpu, send
 from tests.fuzz.conftest import ORGANIZERS, SENDER, budget
 from tests.fuzz.strategies import (
@@ -96,13 +97,11 @@ class SentEmails:
     """The local SES's raw messages, read over HTTP as the outbox does; only new ones are parsed."""
 
     def __init__(self, aws_endpoint: str) -> None:
-        self._url = f"{aws_endpoint}/moto-api/data.json"
+        self._aws_endpoint = aws_endpoint
         self._seen = len(self._raw())
 
     def _raw(self) -> list[dict[str, Any]]:
-        with urllib.request.urlopen(self._url, timeout=30) as answer:
-            raw: list[dict[str, Any]] = json.load(answer).get("ses", {}).get("RawMessage", [])
-        return raw
+        return ses_raw_messages(self._aws_endpoint)
 
     def new(self) -> list[bytes]:
         raw = self._raw()
