@@ -68,8 +68,9 @@ lint: $(STAMP) $(NODE_STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, with its module fixtures.
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 ## The fast tier: pure-logic tests under tests/unit, no server, in seconds (without Hypothesis's plugin: only tests/fuzz needs it).
 ## `make check` runs them too.

@@ -34,6 +34,11 @@ CAMPAIGN_ORIGIN = "https://campaign.example"
 OTHER_CAMPAIGN_ORIGIN = "https://www.campaign.example"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: with a worker per core (make test) they run beside the others, not after them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -287,6 +287,7 @@ def notified_submissions(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[tup
     return form, data, files
 
 
+@pytest.mark.slow  # about a minute: every example goes through the local SES and is parsed
 def test_every_email_parses_with_exactly_the_intended_headers_and_shows_what_was_sent(
     client: Client,
     bucket: FuzzBucket,
