@@ -4,8 +4,9 @@
 
 The parent (measure) seeds one bucket of the LocalAws it is given per size with N published
 entries (moto's own put_object, in the process that runs its server: 30 countries, the form's 7
-kinds), then publishes the feed as the console does (WallStore.rebuild over HTTP: its time and
-requests are the "publish" figures, from the server's request log). The child calls the API
+kinds), then publishes the whole feed (WallStore.rebuild over HTTP: its time and requests are the
+"publish" figures, from the server's request log), then approves one more report as the review
+link does (WallStore.add_to_feed: the "approve_one" figures). The child calls the API
 function as Lambda does (app(event, context), API Gateway proxy events built beforehand) against
 that local AWS over HTTP, for each size in turn, round after round: page 1 of the whole wall (200),
 the same with its ETag (304), page 1 of one country (200), the Atom document (200). CPU is the
@@ -91,10 +92,34 @@ def measure(
             built = WallStore(s3, bucket).rebuild(FORM)
             publish[str(size)] = {"seconds": now() - started, "requests": dict(counted.counts), **built["objects"]}
         log(f"  wall of {size:,}: published {built['objects']['written']:,} objects in {now() - started:.1f} s")
+        publish[str(size)]["approve_one"] = approve_one(s3, bucket, size)
+        log(f"  wall of {size:,}: one more approved in {publish[str(size)]['approve_one']['seconds']:.2f} s")
     plan = {"sizes": sizes, "rounds": rounds, "requests": requests}
     env = {**aws.child_env(), "LETTERBOX_BUCKET": bucket_for(sizes[0])}
     measured = run_part("bench.wall", ["--plan", json.dumps(plan)], env, RUN_TIMEOUT)
     return summarise(measured, sizes, publish, rounds, requests)
+
+
+def approve_one(s3: Any, bucket: str, size: int) -> dict[str, Any]:
+    """One more report approved (as the review link and `letterbox wall approve` do): publish, add to the feed.
+
+    The newest entry of a country already on the wall, so that it joins four views; the figures are the
+    time and the requests from the publish to the last write. A rebuild after it must change nothing.
+    """
+    from bench.stored import RequestLog
+    from chalicelib.core import ids
+    from chalicelib.core.wall_store import WallStore
+
+    store = WallStore(s3, bucket)
+    submission_id = ids.new_submission_id(datetime(2026, 11, 1, tzinfo=UTC) + timedelta(seconds=size))
+    fields = {"kind": KINDS[0], "date": "2026-11-14", "city": "Riga", "country": "Country 0", "description": "More."}
+    with RequestLog(bucket).active() as counted:
+        started = now()
+        store.add_to_feed(FORM, store.publish(FORM, submission_id, fields))
+        seconds = now() - started
+    if WallStore(s3, bucket).rebuild(FORM)["objects"]["written"]:
+        raise RuntimeError("the feed after one approval differs from a rebuild's")
+    return {"seconds": seconds, "requests": dict(counted.counts)}
 
 
 def summarise(
@@ -255,14 +280,19 @@ def table_rows(figures: Mapping[str, Any]) -> list[tuple[str, str, str, str, str
         )
     published = [figures["sizes"][size]["publish"] for size in sizes]
     publish = " / ".join(f"{each['seconds']:.1f} s, {each['written']:,} objects" for each in published)
+    approve = " / ".join(
+        f"{each['approve_one']['seconds']:.2f} s, {sum(each['approve_one']['requests'].values()):,} S3 requests"
+        for each in published
+    )
     spend = figures["cost_per_million_views"]["scenarios"]
     rows.append(
         (
             "Wall feed: cost per 1,000,000 views (us-east-1 list prices, API Gateway + Lambda + S3 GET)",
             f"${spend['page_200_with_s3_latency_cache_0%']['usd']:.2f} if every view reaches the API (200, "
             f"+{S3_LATENCY_MS:g} ms S3 latency), ${spend['page_304_with_s3_latency_cache_0%']['usd']:.2f} as 304s, "
-            f"${spend['page_200_with_s3_latency_cache_90%']['usd']:.2f} with 90% answered by caches; publishing "
-            f"(the console's rebuild, once per approval): {publish}",
+            f"${spend['page_200_with_s3_latency_cache_90%']['usd']:.2f} with 90% answered by caches; the whole "
+            f"feed rebuilt (`letterbox wall rebuild`): {publish}; one more report approved (the review link, "
+            f"`letterbox wall approve`): {approve}",
             "",
             "",
             "reported",

@@ -95,7 +95,7 @@ def approve_command(
         copy = wall_edits.with_edited_json(form, text)
     store = store_of(run)
     published = store.publish(record.form, record.id, copy)
-    feed = store.rebuild(record.form)
+    feed = store.add_to_feed(record.form, published)
     log.info("wall approved form=%s id=%s", record.form, record.id)
     if run.out.as_json:
         run.out.json({"published": published, "counts": feed["counts"]})

@@ -174,6 +174,33 @@ def test_a_rebuild_writes_only_what_changed_and_removes_what_is_no_longer_needed
         assert riga not in raw["Body"].read().decode(), version["Key"]
 
 
+def test_adding_to_the_feed_reads_its_pages_not_its_entries_and_leaves_what_a_rebuild_would(
+    local: str, api: Client
+) -> None:
+    s3 = boto3.client("s3")
+    store = WallStore(s3, local, FORMS)
+    publish_many(local, 70)  # two pages of the whole wall, and of Germany's
+    read: list[str] = []
+    s3.meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: read.append(params["Key"]))
+    places = [("Latvia", "banner"), ("Germany", "picket"), ("Germany", "banner"), ("Chile", "picket")]
+    added = []
+    # Approved in any order: an older report lands inside the pages, not on top of them.
+    for n, minutes in enumerate([-30, 200, 35, -5, 90, 10]):
+        country, kind = places[n % len(places)]
+        submission_id = ids.new_submission_id(START + timedelta(minutes=minutes, seconds=30))
+        values = {"kind": kind, "date": "2026-11-14", "city": f"Town {n}", "country": country}
+        published = store.publish("action-report", submission_id, {**values, "description": f"Added {n}."})
+        counts = store.add_to_feed("action-report", published)["counts"]
+        added.append(submission_id)
+        assert counts["entries"] == 70 + n + 1
+
+    assert not [key for key in read if "/entries/" in key]
+    rebuilt = store.rebuild("action-report")["objects"]
+    assert (rebuilt["written"], rebuilt["removed"]) == (0, 0)  # the same bytes, and no version left behind
+    assert set(added) <= set(ids_in(feed(api, "?page=1")) + ids_in(feed(api, "?page=2")))
+    assert added[0] in ids_in(feed(api, "?country=Latvia"))
+
+
 def test_a_rebuild_removes_the_old_single_feed_object_and_its_versions(local: str, api: Client) -> None:
     kept = approve(local, 0)
     s3 = boto3.client("s3")

@@ -86,8 +86,12 @@ def feed_prefix(form: str) -> str:
     return f"{WALL_PREFIX}{form}/feed/"
 
 
+def page_prefix(form: str, view: str) -> str:
+    return f"{feed_prefix(form)}{view}/"
+
+
 def page_key(form: str, view: str, page: int) -> str:
-    return f"{feed_prefix(form)}{view}/{page}.json"
+    return f"{page_prefix(form, view)}{page}.json"
 
 
 def atom_key(form: str) -> str:

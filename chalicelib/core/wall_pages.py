@@ -107,12 +107,18 @@ def render_wall(
     form: FormDefinition, fields: WallFields, entries: Iterable[Mapping[str, Any]]
 ) -> dict[str, StoredObject]:
     """Every object the feed is served from, by key: each view's pages, and the Atom document."""
-    found = views(entries)
+    return render_views(form, fields, views(entries))
+
+
+def render_views(
+    form: FormDefinition, fields: WallFields, found: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, StoredObject]:
+    """The given views' pages (each view with all its entries) and the Atom document, from the whole wall's."""
     objects = {
         page_key(form.name, view, page["page"]): StoredObject(to_json(page), JSON_TYPE)
         for view, listed in found.items()
-        for page in view_pages(form.name, listed)
+        for page in view_pages(form.name, newest_first(listed))
     }
-    atom = atom_feed(form, fields, found[ALL][:PAGE_SIZE])
+    atom = atom_feed(form, fields, newest_first(found[ALL])[:PAGE_SIZE])
     objects[atom_key(form.name)] = StoredObject(atom.encode(), ATOM_TYPE)
     return objects

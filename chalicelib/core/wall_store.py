@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.core import ids, wall_feed
 from chalicelib.core import wall as keys
 from chalicelib.core.aws_errors import AlreadyExists, s3_errors
-from chalicelib.core.forms import FormRegistry
+from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.storage import read_object
+from chalicelib.core.wall import WallFields
 from chalicelib.core.wall_filters import ALL
-from chalicelib.core.wall_pages import StoredObject, render_wall
+from chalicelib.core.wall_pages import StoredObject, render_views, render_wall, views
 from chalicelib.core.wall_sync import sync_prefix
 
 if TYPE_CHECKING:
@@ -45,6 +46,46 @@ class WallStore:
         self._put(keys.entry_key(form, submission_id), published)
         self.decide(form, submission_id, "approved")
         return published
+
+    def add_to_feed(self, form: str, published: Mapping[str, Any]) -> dict[str, Any]:
+        """The feed with one more entry, from the feed itself: only the views it joins are read and written.
+
+        A view's pages hold its entries, so those pages (one GET per 50 entries of the view) give what a
+        rebuild would read from every entry of the wall (one GET each): the same bytes for a fiftieth of
+        the requests. A feed not yet paged (a new wall, or one published before the pages) is rebuilt, as
+        is one that shows this entry already (published again, edited).
+        Answers the counts of the whole wall.
+        """
+        fields = self._wall_fields(form)
+        first = self._page(form, 1)
+        if fields is None or first is None:
+            return {"counts": self.rebuild(form)["counts"]}
+        definition, public = fields
+        joined = views([published])
+        with ThreadPoolExecutor(THREADS) as pool:
+            current = dict(zip(joined, pool.map(lambda view: self._view_entries(form, view), joined), strict=True))
+        if any(item["id"] == published["id"] for item in current[ALL]):
+            # Published again (edited): the views of its older copy may differ from the new one's.
+            return {"counts": self.rebuild(form)["counts"]}
+        for listed in current.values():
+            listed.append(dict(published))
+        rendered = render_views(definition, public, current)
+        for view in current:
+            prefix = keys.page_prefix(form, view)
+            sync_prefix(self._s3, self._bucket, prefix, {k: v for k, v in rendered.items() if k.startswith(prefix)})
+        atom = keys.atom_key(form)
+        sync_prefix(self._s3, self._bucket, atom, {atom: rendered[atom]})
+        return {"counts": wall_feed.counts(current[ALL])}
+
+    def _view_entries(self, form: str, view: str) -> list[dict[str, Any]]:
+        """Every entry of one view, from its pages (none when the view has no page yet)."""
+        first = self._view_page(form, view, 1)
+        if first is None:
+            return []
+        with ThreadPoolExecutor(THREADS) as pool:
+            numbers = range(2, int(first["pages"]) + 1)
+            rest = list(pool.map(lambda number: self._view_page(form, view, number), numbers))
+        return [dict(item) for page in (first, *rest) if page is not None for item in page["entries"]]
 
     def decide(self, form: str, submission_id: str, decision: str) -> None:
         """The decision alone: no name, no reason, nothing the supporter typed."""
@@ -87,7 +128,10 @@ class WallStore:
         return {"form": form, "counts": first["counts"], "entries": entries}
 
     def _page(self, form: str, number: int) -> dict[str, Any] | None:
-        raw = read_object(self._s3, self._bucket, keys.page_key(form, ALL, number))
+        return self._view_page(form, ALL, number)
+
+    def _view_page(self, form: str, view: str, number: int) -> dict[str, Any] | None:
+        raw = read_object(self._s3, self._bucket, keys.page_key(form, view, number))
         return None if raw is None else dict(json.loads(raw))
 
     def entries(self, form: str) -> list[dict[str, Any]]:
@@ -109,11 +153,15 @@ class WallStore:
 
     def _rendered(self, form: str, entries: list[dict[str, Any]]) -> dict[str, StoredObject]:
         """Nothing for a form that has no wall (any more): its pages are all removed."""
+        fields = self._wall_fields(form)
+        return {} if fields is None else render_wall(fields[0], fields[1], entries)
+
+    def _wall_fields(self, form: str) -> tuple[FormDefinition, WallFields] | None:
         if self._forms is None:
             self._forms = FormRegistry.load(validators=False)
         definition = self._forms.get(form)
         fields = keys.wall_fields(definition) if definition is not None else None
-        return {} if definition is None or fields is None else render_wall(definition, fields, entries)
+        return None if definition is None or fields is None else (definition, fields)
 
     def _put(self, key: str, body: Mapping[str, Any], *, once: bool = False) -> None:
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

@@ -3,7 +3,7 @@
 A GET changes nothing (mail scanners follow links). A POST records its decision with a conditional
 PUT of the moderation key, so of two clicks, or a click and `letterbox wall ...`, only the first
 decides; every later use of any link of that report answers 409 with what was decided. Approving
-then does what `letterbox wall approve ID` does (publish, rebuild the feed), rejecting what
+then does what `letterbox wall approve ID` does (publish, add it to the feed), rejecting what
 `letterbox wall reject ID` does. An approval recorded whose entry was never stored (S3 failed in
 between) is the one decision a link may finish: a retry of the link does.
 
@@ -156,11 +156,11 @@ class ReviewService:
         if not self._store.decide_first(form, submission_id, "approved"):
             self._refuse_if_decided(opened, lang)
         with s3_errors("wall publish"):
-            self._store.publish(form, submission_id, opened.wall.public_copy(opened.record.data))
+            published = self._store.publish(form, submission_id, opened.wall.public_copy(opened.record.data))
         log.info("wall approved by review link form=%s id=%s", form, submission_id)
         try:
-            with s3_errors("wall rebuild"):
-                feed = self._store.rebuild(form)
+            with s3_errors("wall feed"):
+                feed = self._store.add_to_feed(form, published)
         except StorageError:
             raise Refused(503, "unavailable_title", "not_rebuilt_text", id=submission_id) from None
         count = feed["counts"]["entries"]
