@@ -36,8 +36,8 @@ from chalicelib.core.env_reader import EnvReader, is_local
 
 # Next to app.py: the repository's root locally, the package's root in Lambda (vendor/letterbox.toml).
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / config_file.DEFAULT_NAME
-# About one second of a mid-range phone (README, "Captcha"; make bench measures it).
-DEFAULT_ALTCHA_MAX_NUMBER = 1000
+# About one second of a mid-range phone (README, "Captcha"; make bench measures it on a CPU 4x slower).
+DEFAULT_ALTCHA_MAX_NUMBER = 500
 LEGACY_KEYS = {"origins", "organizers", "lang", "metadata_only", "safe_fields", "captcha"}
 log = logging.getLogger(__name__)
 

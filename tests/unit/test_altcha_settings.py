@@ -16,7 +16,7 @@ def test_a_stage_on_altcha_starts_without_hcaptchas_keys_and_takes_its_work_from
     assert settings.is_production
     assert settings.options_for("letter-copy").captcha == "altcha"
     assert settings.options_for("letter-copy").altcha_max_number == 2000
-    assert Settings.from_env(ALTCHA_ONLY).options_for("letter-copy").altcha_max_number == 1000
+    assert Settings.from_env(ALTCHA_ONLY).options_for("letter-copy").altcha_max_number == 500
 
 
 def test_a_form_on_hcaptcha_still_needs_its_keys() -> None:
