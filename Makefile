@@ -68,9 +68,10 @@ lint: $(STAMP) $(NODE_STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# One pytest worker per core (pytest-xdist); a test file stays on one worker, with its module fixtures.
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, with its module fixtures. Files go
+# out in collection order (tests/conftest.py puts the slow ones first), not xdist's biggest-file-first.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## The fast tier: pure-logic tests under tests/unit, no server, in seconds (without Hypothesis's plugin: only tests/fuzz needs it).
 ## `make check` runs them too.
