@@ -210,6 +210,7 @@ padding-bottom:.5rem}.lb-fn{flex:1 0 100%;overflow-wrap:anywhere}.lb-fl progress
           if (row && row.item.isConnected) {
             row.id = null;
             row.idInput?.remove();
+            row.bar.value = 0; // not uploaded any more: no full bar beside the error
             failed(row, message);
             shown.push(row.retry);
           } else {

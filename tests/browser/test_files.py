@@ -332,6 +332,8 @@ def test_a_file_the_api_cannot_find_at_submit_is_marked_on_its_own_row(demo_stac
     retry = form.get_by_role("button", name="Retry: second.pdf")
     expect(retry).to_be_focused()
     assert body(sent[0])["attachments"][1] == second_id
+    # Its bar empties: a full one would say the file is there.
+    expect(form.get_by_role("progressbar", name="second.pdf", exact=True)).to_have_js_property("value", 0)
 
     retry.click()
     expect_uploaded(form, "second.pdf")
