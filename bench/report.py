@@ -45,7 +45,9 @@ NOTES = (
     "- Wall feed: the API function called as Lambda calls it, in a process of its own, against moto over "
     "loopback, the feed published beforehand by WallStore.rebuild; CPU of the calling thread, S3 requests on "
     "its client. A request passes one stored page through (one GET; a 304 is S3's conditional GET), so its "
-    "cost does not depend on how many entries the wall holds; publishing does, once per approval.",
+    "cost does not depend on how many entries the wall holds. An approval does, by one read and one write per 50 "
+    "entries of the four views the report joins (a rebuild after it writes nothing: the bench checks), once per "
+    "approval.",
     "- Idempotency-Key: requests counted on the API's S3 client; latency is against moto, which sorts every key "
     "of the bucket for each LIST page: a request count that grows with the day is what carries over to S3.",
 )
