@@ -113,12 +113,12 @@ def render_wall(
 def render_views(
     form: FormDefinition, fields: WallFields, found: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> dict[str, StoredObject]:
-    """The given views' pages (each view with all its entries) and the Atom document, from the whole wall's."""
+    """The given views' pages (each view with all its entries, newest first) and the whole wall's Atom document."""
     objects = {
         page_key(form.name, view, page["page"]): StoredObject(to_json(page), JSON_TYPE)
         for view, listed in found.items()
-        for page in view_pages(form.name, newest_first(listed))
+        for page in view_pages(form.name, listed)
     }
-    atom = atom_feed(form, fields, newest_first(found[ALL])[:PAGE_SIZE])
+    atom = atom_feed(form, fields, found[ALL][:PAGE_SIZE])
     objects[atom_key(form.name)] = StoredObject(atom.encode(), ATOM_TYPE)
     return objects

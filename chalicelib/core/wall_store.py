@@ -20,6 +20,7 @@ from chalicelib.core.aws_errors import AlreadyExists, s3_errors
 from chalicelib.core.forms import FormDefinition, FormRegistry
 from chalicelib.core.storage import read_object
 from chalicelib.core.wall import WallFields
+from chalicelib.core.wall_feed import newest_first
 from chalicelib.core.wall_filters import ALL
 from chalicelib.core.wall_pages import StoredObject, render_views, render_wall, views
 from chalicelib.core.wall_sync import sync_prefix
@@ -57,19 +58,17 @@ class WallStore:
         Answers the counts of the whole wall.
         """
         fields = self._wall_fields(form)
-        first = self._page(form, 1)
-        if fields is None or first is None:
+        if fields is None:
             return {"counts": self.rebuild(form)["counts"]}
-        definition, public = fields
         joined = views([published])
         with ThreadPoolExecutor(THREADS) as pool:
-            current = dict(zip(joined, pool.map(lambda view: self._view_entries(form, view), joined), strict=True))
-        if any(item["id"] == published["id"] for item in current[ALL]):
-            # Published again (edited): the views of its older copy may differ from the new one's.
+            found = dict(zip(joined, pool.map(lambda view: self._view_entries(form, view), joined), strict=True))
+        whole = found[ALL]
+        # Not paged yet, or published again (edited): the views of its older copy may differ from the new one's.
+        if whole is None or any(item["id"] == published["id"] for item in whole):
             return {"counts": self.rebuild(form)["counts"]}
-        for listed in current.values():
-            listed.append(dict(published))
-        rendered = render_views(definition, public, current)
+        current = {view: newest_first([*(listed or []), published]) for view, listed in found.items()}
+        rendered = render_views(fields[0], fields[1], current)
         for view in current:
             prefix = keys.page_prefix(form, view)
             sync_prefix(self._s3, self._bucket, prefix, {k: v for k, v in rendered.items() if k.startswith(prefix)})
@@ -77,11 +76,11 @@ class WallStore:
         sync_prefix(self._s3, self._bucket, atom, {atom: rendered[atom]})
         return {"counts": wall_feed.counts(current[ALL])}
 
-    def _view_entries(self, form: str, view: str) -> list[dict[str, Any]]:
-        """Every entry of one view, from its pages (none when the view has no page yet)."""
+    def _view_entries(self, form: str, view: str) -> list[dict[str, Any]] | None:
+        """Every entry of one view, from its pages; None when the view has no page (yet)."""
         first = self._view_page(form, view, 1)
         if first is None:
-            return []
+            return None
         with ThreadPoolExecutor(THREADS) as pool:
             numbers = range(2, int(first["pages"]) + 1)
             rest = list(pool.map(lambda number: self._view_page(form, view, number), numbers))
