@@ -122,8 +122,7 @@ def ses_raw_messages(aws_endpoint: str) -> list[dict[str, Any]]:
 
 def ses_emails(aws_endpoint: str) -> list[EmailMessage]:
     """The local SES's accepted emails, parsed."""
-    parsed = [message_from_bytes(m["raw_data"].encode(), policy=policy.default) for m in ses_raw_messages(aws_endpoint)]
-    return [message for message in parsed if isinstance(message, EmailMessage)]
+    return [message_from_bytes(m["raw_data"].encode(), policy=policy.default) for m in ses_raw_messages(aws_endpoint)]
 
 
 def stored_objects(s3: Any, bucket: str, prefix: str) -> list[str]:
