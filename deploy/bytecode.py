@@ -1,7 +1,7 @@
 """Bytecode in the deployment package, compiled by the Lambda runtime's own Python when this machine has it.
 
 Lambda's /var/task is read-only and Chalice ships sources only, so every cold start compiles each
-module it imports (the app, chalice, jsonschema and the rest): about a third of the API's cold
+module it imports (the app, chalice, jsonschema and the rest): about a quarter of the API's cold
 start. A .pyc is valid only for the interpreter version that wrote it, so it is added only when a
 Python of the runtime's version (python3.12 for the python3.12 runtime) is on PATH, or runs this.
 Otherwise the package ships as Chalice builds it, and the deploy says what an install would save.

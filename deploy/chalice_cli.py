@@ -69,7 +69,8 @@ def _ship_bytecode(runtime: str) -> None:
         print(
             f"letterbox: no {runtime} on PATH: the package ships sources only, compiled at each cold start "
             f"(with {runtime} installed, from your system's packages or `uv python install "
-            f"{runtime.removeprefix('python')}`, the deploy ships bytecode: the API's cold start about a third faster)",
+            f"{runtime.removeprefix('python')}`, the deploy ships bytecode: the API's cold start about a quarter "
+            "shorter)",
             file=sys.stderr,
         )
         return
